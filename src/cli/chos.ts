@@ -1,0 +1,111 @@
+// The Node side of `chos`: the options bin/chos hands over (--list, --help, --version). I/O.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ChosError, Exit } from '../errors.js';
+import { DEFAULT_RUN_DIR, readCatalog } from '../prepare/setup.js';
+import { type Selection, select } from '../select/index.js';
+import { VERSION } from '../version.js';
+import { type Io, processIo } from './io.js';
+import { runCommand } from './run.js';
+
+export const CHOS_USAGE = `Usage: chos [COMMAND [ARG...]]
+       chos --list | --which | --version | --help
+
+Run COMMAND, or your login shell when no COMMAND is given, in the OS environment you chose.
+The environment is chosen by $CHOS, else by the first line of ~/.chos, else "default";
+"root" is the host itself. Your identity, home, /tmp and the network stay the same; the host
+root is visible at /local.
+
+  COMMAND        runs with your environment unchanged, plus CHOS=<name>
+  (no command)   starts your login shell with the environment cleaned to the tree's %ENV list
+  --list         list the environments of this host (* marks the one you would get)
+  --which        print the environment this process is in ("root" on the host)
+  --version      print the version
+  --help         print this help
+  --             end of options (for a command whose name starts with '-')
+
+Examples:
+  env CHOS=debian11 chos cat /etc/debian_version
+  echo debian12 > ~/.chos; chos          # a login shell in debian12
+  CHOS=root chos uname -a                # on the host
+
+Exit status: the command's own (128+N when it died of signal N); 125 when chos itself failed
+before starting the command; 126 command not executable; 127 command not found.
+See chos(1).
+`;
+
+function userChoiceFile(env: Io['env']): string | undefined {
+  const home = env['HOME'];
+  if (!home) return undefined;
+  try {
+    const p = path.join(home, '.chos');
+    if (!fs.statSync(p).isFile()) return undefined;
+    const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(256);
+      return buf.subarray(0, fs.readSync(fd, buf, 0, 256, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+export function chosMain(argv: readonly string[], io: Io = processIo()): number {
+  return runCommand('chos', io, () => {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: { list: { type: 'boolean' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (e) {
+      throw new ChosError('usage', (e as Error).message, { hint: "run 'chos --help'", exitCode: Exit.failed });
+    }
+    if (values.help) {
+      io.out(CHOS_USAGE);
+      return Exit.ok;
+    }
+    if (values.version) {
+      io.out(`chos ${VERSION}\n`);
+      return Exit.ok;
+    }
+    if (values.list) return list(io);
+    throw new ChosError('usage', 'no option given', { hint: "run 'chos --help'", exitCode: Exit.failed });
+  });
+}
+
+function list(io: Io): number {
+  const runDir = io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR;
+  const catalog = readCatalog(runDir);
+  if (!catalog) {
+    throw new ChosError('not-set-up', `chos is not set up on this host (${runDir}/current is missing)`, {
+      hint: "an administrator must run 'chosctl setup' (or start chos.service)",
+    });
+  }
+  let chosen: Selection | undefined;
+  try {
+    chosen = select({ envVar: io.env['CHOS'], userFile: userChoiceFile(io.env), known: new Set(catalog.environments.map((e) => e.name)) });
+  } catch {
+    chosen = undefined;
+  }
+  const rows = catalog.environments.map((e) => [
+    chosen?.name === e.name ? '*' : ' ',
+    e.name,
+    e.aliasOf ? `-> ${e.aliasOf}` : e.path,
+    e.prettyName ?? '',
+  ]);
+  if (!catalog.environments.some((e) => e.name === 'root')) rows.push([chosen?.name === 'root' ? '*' : ' ', 'root', '/', '(the host)']);
+  const w1 = Math.max(4, ...rows.map((r) => (r[1] ?? '').length));
+  const w2 = Math.max(4, ...rows.map((r) => (r[2] ?? '').length));
+  io.out(`  ${'NAME'.padEnd(w1)}  ${'PATH'.padEnd(w2)}  OS\n`);
+  for (const r of rows) io.out(`${r[0]} ${(r[1] ?? '').padEnd(w1)}  ${(r[2] ?? '').padEnd(w2)}  ${r[3]}\n`);
+  return Exit.ok;
+}
+
+if (require.main === module) process.exitCode = chosMain(process.argv.slice(2));

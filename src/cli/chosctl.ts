@@ -1,0 +1,118 @@
+// `chosctl`: the administrator's command (setup, teardown, status). I/O.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ChosError, Exit } from '../errors.js';
+import { DEFAULT_RUN_DIR, readCatalog, setup, teardown } from '../prepare/setup.js';
+import { VERSION } from '../version.js';
+import { type Io, processIo } from './io.js';
+import { runCommand } from './run.js';
+
+export const CHOSCTL_USAGE = `Usage: chosctl COMMAND [OPTION...]
+
+Administer the chos environments of this host.
+
+Commands:
+  setup      check /etc/chos, /etc/sysconfig/chos and each tree's /etc/chos.conf, prepare every
+             environment, and publish them atomically (sessions already running are not
+             disturbed). Run it again after any change. Needs root.
+  teardown   remove everything setup prepared (running sessions keep their mounts). Needs root.
+  status     show whether setup has run, when, and whether /etc/chos changed since.
+  help       print this help;  version  print the version
+
+Options:
+  --config FILE      the environment list (default: CHOS= in /etc/sysconfig/chos, else /etc/chos)
+  --sysconfig FILE   the site settings (default: /etc/sysconfig/chos; may be absent)
+  --run-dir DIR      where prepared environments live (default: /run/chos, or $CHOS_RUN_DIR)
+  --dry-run          (setup) print the mount operations instead of performing them
+
+Examples:
+  chosctl setup
+  chosctl setup --dry-run
+  chosctl status
+
+Exit status: 0 done; 2 usage error; 125 the configuration or the preparation failed (nothing
+was changed). See chosctl(8).
+`;
+
+export function chosctlMain(argv: readonly string[], io: Io = processIo(), launcher = defaultLauncher()): number {
+  return runCommand('chosctl', io, () => {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...argv],
+        options: {
+          config: { type: 'string' },
+          sysconfig: { type: 'string' },
+          'run-dir': { type: 'string' },
+          'dry-run': { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+          version: { type: 'boolean' },
+        },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (e) {
+      throw new ChosError('usage', (e as Error).message, { hint: "run 'chosctl help'" });
+    }
+    const { values, positionals } = parsed;
+    const command = values.help ? 'help' : values.version ? 'version' : positionals[0];
+    if (positionals.length > 1) throw new ChosError('usage', `unexpected argument "${positionals[1]}"`, { hint: "run 'chosctl help'" });
+    const runDir = values['run-dir'] ?? (io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR);
+    switch (command) {
+      case 'help':
+      case undefined:
+        io.out(CHOSCTL_USAGE);
+        return command === undefined ? Exit.usage : Exit.ok;
+      case 'version':
+        io.out(`chosctl ${VERSION}\n`);
+        return Exit.ok;
+      case 'setup': {
+        const r = setup({
+          chosFile: values.config,
+          sysconfigFile: values.sysconfig,
+          runDir,
+          launcher,
+          dryRun: values['dry-run'] ?? false,
+          log: (l) => io.out(`chosctl: ${l}\n`),
+        });
+        for (const w of r.warnings) io.err(`chosctl: warning: ${w}\n`);
+        if (r.script !== undefined) io.out(r.script);
+        else io.out(`chosctl: ready: ${r.catalog.environments.map((e) => e.name).join(', ') || '(no environments)'}\n`);
+        return Exit.ok;
+      }
+      case 'teardown':
+        teardown(runDir, (l) => io.out(`chosctl: ${l}\n`));
+        return Exit.ok;
+      case 'status':
+        return status(io, runDir);
+      default:
+        throw new ChosError('usage', `unknown command "${command}"`, { hint: "run 'chosctl help'" });
+    }
+  });
+}
+
+function status(io: Io, runDir: string): number {
+  const catalog = readCatalog(runDir);
+  if (!catalog) {
+    io.out(`chos is not set up (${runDir}/current is missing); run 'chosctl setup'\n`);
+    return Exit.failed;
+  }
+  let stale = false;
+  try {
+    stale = fs.statSync(catalog.configFile).mtimeMs !== catalog.configMtimeMs;
+  } catch {
+    stale = true;
+  }
+  io.out(`generation ${catalog.generation} from ${catalog.configFile}${stale ? ' (the file changed since: run chosctl setup)' : ''}\n`);
+  for (const e of catalog.environments) io.out(`  ${e.name}\t${e.aliasOf ? `-> ${e.aliasOf}` : e.path}\t${e.prettyName ?? ''}\n`);
+  return stale ? Exit.warnings : Exit.ok;
+}
+
+/** bin/chos next to this installation's dist/ directory. */
+function defaultLauncher(): string {
+  return path.resolve(__dirname, '..', 'bin', 'chos');
+}
+
+if (require.main === module) process.exitCode = chosctlMain(process.argv.slice(2));

@@ -1,0 +1,124 @@
+// Parser for /etc/chos, the list of environments, in the original CHOS format. Pure.
+//
+// Format (kept from CHOS 0.13): '#' comment lines and blank lines are ignored; a line starting
+// with '%' opens a section; inside %SHELLS each line is `alias:path`, split at the first ':'.
+// `root` (or any alias whose path is "/") is the host itself; `default` is used when a user has
+// made no choice. Extension: `default:NAME` may name another entry instead of a path.
+
+import { type Diagnostic, isBlank, isComment, numberedLines } from './diagnostic.js';
+import { DEFAULT_NAME, ROOT_NAME, nameProblem } from './names.js';
+
+export interface EnvEntry {
+  readonly name: string;
+  /** Absolute, normalised tree path; "/" means the host root. */
+  readonly path: string;
+  /** When set, this entry is another name for the entry `aliasOf` (only `default` may be). */
+  readonly aliasOf?: string;
+  readonly line: number;
+}
+
+export interface ChosFile {
+  readonly entries: readonly EnvEntry[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const SECTION = /^%(?<name>\S*)\s*$/;
+const KNOWN_SECTIONS = new Set(['SHELLS']);
+
+/** Normalises an absolute path: collapses '//' and drops a trailing '/'. Undefined if unsafe. */
+export function normalisePath(p: string): string | undefined {
+  if (!p.startsWith('/')) return undefined;
+  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
+  if (parts.some((s) => s === '..')) return undefined;
+  return '/' + parts.join('/');
+}
+
+export function parseChosFile(text: string, file: string): ChosFile {
+  const diagnostics: Diagnostic[] = [];
+  const entries: EnvEntry[] = [];
+  const firstLine = new Map<string, number>();
+  let section: string | undefined;
+  const problem = (line: number, message: string, hint?: string): void => {
+    diagnostics.push({ file, line, severity: 'error', message, ...(hint ? { hint } : {}) });
+  };
+  const warning = (line: number, message: string, hint?: string): void => {
+    diagnostics.push({ file, line, severity: 'warning', message, ...(hint ? { hint } : {}) });
+  };
+
+  for (const { no, text: line } of numberedLines(text)) {
+    if (isBlank(line) || isComment(line)) continue;
+    const sec = SECTION.exec(line);
+    if (sec) {
+      section = sec.groups?.['name'] ?? '';
+      if (!KNOWN_SECTIONS.has(section)) {
+        warning(no, `unknown section "%${section}": its lines are ignored`, 'the only section chos reads in this file is %SHELLS');
+      }
+      continue;
+    }
+    if (section === undefined) {
+      warning(no, `line outside any section is ignored: "${line.trim()}"`, 'put environments after a line "%SHELLS"');
+      continue;
+    }
+    if (section !== 'SHELLS') continue;
+
+    const colon = line.indexOf(':');
+    if (colon < 0) {
+      problem(no, `expected "name:path", found "${line.trim()}"`, 'write each environment as alias:/absolute/path');
+      continue;
+    }
+    const name = line.slice(0, colon).trim();
+    const rawPath = line.slice(colon + 1).trim();
+    const why = nameProblem(name);
+    if (why) {
+      problem(no, `invalid environment name "${name}": ${why}`);
+      continue;
+    }
+    const seen = firstLine.get(name);
+    if (seen !== undefined) {
+      problem(no, `duplicate environment "${name}": already defined at line ${seen}`, 'remove or rename one of the two lines');
+      continue;
+    }
+    if (rawPath === '') {
+      problem(no, `environment "${name}" has no path`, 'write it as alias:/absolute/path');
+      continue;
+    }
+    if (name === DEFAULT_NAME && !rawPath.startsWith('/')) {
+      const target = nameProblem(rawPath) ? undefined : rawPath;
+      if (target === undefined) {
+        problem(no, `"default" must name a path or another environment, found "${rawPath}"`);
+        continue;
+      }
+      firstLine.set(name, no);
+      entries.push({ name, path: '', aliasOf: target, line: no });
+      continue;
+    }
+    const path = normalisePath(rawPath);
+    if (path === undefined) {
+      problem(
+        no,
+        `path of "${name}" must be absolute and free of ".." components, found "${rawPath}"`,
+        'write the full path of the tree, starting with "/"',
+      );
+      continue;
+    }
+    if (name === ROOT_NAME && path !== '/') {
+      problem(no, `"root" is reserved for the host's own root and must be "root:/", found "${rawPath}"`);
+      continue;
+    }
+    firstLine.set(name, no);
+    entries.push({ name, path, line: no });
+  }
+
+  // `default` naming another entry must name one that exists (and not itself, nor another alias).
+  for (const e of entries) {
+    if (e.aliasOf === undefined) continue;
+    const target = entries.find((t) => t.name === e.aliasOf);
+    if (e.aliasOf !== ROOT_NAME && (target === undefined || target.aliasOf !== undefined)) {
+      problem(e.line, `"default" names "${e.aliasOf}", which is not an environment defined by a path in this file`);
+    }
+  }
+  return {
+    entries: entries.filter((e) => !diagnostics.some((d) => d.severity === 'error' && d.line === e.line)),
+    diagnostics,
+  };
+}

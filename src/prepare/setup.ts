@@ -1,0 +1,281 @@
+// `chosctl setup`: validate the configuration, prepare every environment's root as a new
+// generation under the run directory, then publish it with one atomic rename. I/O, root only.
+//
+// Run directory (default /run/chos):
+//   gen-<id>/roots/NAME   prepared roots (mount trees)
+//   gen-<id>/layers/NAME  overlay layers (identity symlinks, the chos launcher)
+//   gen-<id>/env/NAME     variables bin/chos sources to enter NAME
+//   gen-<id>/catalog.json what `chos --list` shows
+//   current -> gen-<id>   swapped by rename(2): an entry sees the old or the new, never a mix
+// The run directory itself is a tmpfs marked unbindable, so the host root bound at /local in
+// every environment does not carry copies of all the prepared roots.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../config/index.js';
+import { parseTreeConf } from '../config/chos-conf.js';
+import { DEFAULT_NAME, ROOT_NAME } from '../config/names.js';
+import { ChosError } from '../errors.js';
+import { OVERLAY_UNSAFE, planRoot, renderLaunchVars, renderSetupScript } from '../plan/index.js';
+import { hostFacts, prettyName, readTreeFile, treeFacts } from './facts.js';
+import { type ConfigPaths, loadConfig } from './load-config.js';
+import { mountsUnder, isMountPoint } from './mounts.js';
+
+export const DEFAULT_RUN_DIR = '/run/chos';
+
+export interface SetupOptions extends ConfigPaths {
+  readonly runDir?: string;
+  /** bin/chos of this installation, copied into each environment as /usr/local/bin/chos. */
+  readonly launcher: string;
+  /** Prints the plan instead of performing it. */
+  readonly dryRun?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface CatalogEntry {
+  readonly name: string;
+  readonly path: string;
+  readonly prettyName?: string;
+  readonly aliasOf?: string;
+}
+
+export interface Catalog {
+  readonly generation: string;
+  readonly configFile: string;
+  readonly configMtimeMs: number;
+  readonly environments: readonly CatalogEntry[];
+}
+
+export interface SetupResult {
+  readonly generation: string;
+  readonly warnings: readonly string[];
+  readonly catalog: Catalog;
+  readonly script?: string;
+}
+
+function sh(script: string, what: string): void {
+  const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) {
+    const detail = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join('; ');
+    throw new ChosError('setup-failed', `${what} failed: ${detail || `exit status ${String(r.status)}`}`);
+  }
+}
+
+/** Unmounts everything below `dir` (lazily, so sessions inside keep working) and removes it. */
+export function removeGeneration(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  const roots = path.join(dir, 'roots');
+  for (const m of mountsUnder(dir).filter((p) => path.dirname(p) === roots)) {
+    spawnSync('umount', ['-R', '-l', '--', m], { stdio: 'ignore' });
+  }
+  // Whatever is left (a root that failed half-way): one by one, deepest first.
+  for (const m of mountsUnder(dir).sort((x, y) => y.length - x.length)) spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
+  // Never remove files through a mount still in place: /local inside is the host root.
+  if (mountsUnder(dir).length > 0) throw new ChosError('setup-failed', `could not unmount everything below ${dir}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function ensureRunDir(runDir: string): void {
+  fs.mkdirSync(runDir, { recursive: true, mode: 0o755 });
+  if (!isMountPoint(runDir)) {
+    sh(`mount -t tmpfs -o mode=0755,nosuid,nodev chos '${runDir}' && mount --make-unbindable '${runDir}'`, `mounting ${runDir}`);
+  }
+}
+
+function lock(runDir: string): () => void {
+  const lockDir = path.join(runDir, '.setup.lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.mkdirSync(lockDir);
+      fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
+      return () => fs.rmSync(lockDir, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder = 0;
+      try {
+        holder = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8'));
+      } catch { /* being created or removed */ }
+      let alive = false;
+      try {
+        if (holder > 0) { process.kill(holder, 0); alive = true; }
+      } catch { /* gone */ }
+      if (holder > 0 && !alive) fs.rmSync(lockDir, { recursive: true, force: true });
+      else if (attempt > 600) throw new ChosError('setup-failed', `another chosctl setup (pid ${holder}) holds ${lockDir}`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+}
+
+export function setup(opts: SetupOptions): SetupResult {
+  const log = opts.log ?? (() => {});
+  const runDir = opts.runDir ?? DEFAULT_RUN_DIR;
+  if (!opts.dryRun && process.getuid?.() !== 0) {
+    throw new ChosError('not-root', 'chosctl setup must run as root', { hint: 'run it with sudo, or let chos.service run it at boot' });
+  }
+  const cfg = loadConfig(opts);
+  const problems: Diagnostic[] = [...cfg.diagnostics];
+  const warnings: string[] = cfg.diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic);
+
+  // Trees: each must exist and be a directory; symlinks in the configured path are resolved once here.
+  const trees = new Map<string, string>();
+  for (const e of cfg.chos.entries) {
+    if (e.aliasOf !== undefined || e.path === '/') continue;
+    let real: string;
+    try {
+      real = fs.realpathSync(e.path);
+    } catch {
+      problems.push({
+        file: cfg.chosFile, line: e.line, severity: 'error',
+        message: `tree of "${e.name}" does not exist: ${e.path}`,
+        hint: 'create the tree (e.g. with debootstrap) or fix the path',
+      });
+      continue;
+    }
+    if (!fs.statSync(real).isDirectory()) {
+      problems.push({ file: cfg.chosFile, line: e.line, severity: 'error', message: `tree of "${e.name}" is not a directory: ${e.path}` });
+    } else if (OVERLAY_UNSAFE.test(real)) {
+      problems.push({ file: cfg.chosFile, line: e.line, severity: 'error', message: `tree path of "${e.name}" holds ':', ',' or '\\', which overlayfs cannot take: ${real}` });
+    } else {
+      trees.set(e.name, real);
+    }
+  }
+  if (hasErrors(problems)) {
+    const errors = problems.filter((d) => d.severity === 'error');
+    throw new ChosError('config-syntax', errors.map(formatDiagnostic).join('\n'), {
+      hint: 'fix the lines above, then run chosctl setup again; nothing was changed',
+    });
+  }
+
+  const generation = `gen-${Date.now()}-${process.pid}`;
+  const genDir = path.join(runDir, generation);
+  const host = hostFacts(cfg.sys.bindMounts);
+  const scripts: Array<{ name: string; script: string }> = [];
+  const environments: CatalogEntry[] = [];
+  const envFiles = new Map<string, string>();
+  const layerWork: Array<() => void> = [];
+
+  for (const e of cfg.chos.entries) {
+    if (e.aliasOf !== undefined) continue;
+    if (e.path === '/') {
+      environments.push({ name: e.name, path: '/', prettyName: prettyName('/') ?? 'host' });
+      envFiles.set(e.name, renderLaunchVars({ root: '/', keep: [], bashLogin: false }));
+      continue;
+    }
+    const treePath = trees.get(e.name);
+    if (treePath === undefined) continue;
+    const confText = readTreeFile(treePath, 'etc/chos.conf');
+    const conf = parseTreeConf(confText ?? '', `${treePath}/etc/chos.conf`);
+    warnings.push(...conf.diagnostics.map(formatDiagnostic));
+    if (hasErrors(conf.diagnostics)) {
+      throw new ChosError('config-syntax', conf.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+    }
+    const root = path.join(genDir, 'roots', e.name);
+    const layers = path.join(genDir, 'layers', e.name);
+    const plan = planRoot({
+      name: e.name,
+      root,
+      layers,
+      tree: treeFacts(treePath, cfg.sys.bindMounts),
+      host,
+      bindMounts: cfg.sys.bindMounts,
+      marker: renderLaunchVars({ here: e.name, root: '/', keep: conf.keepEnv, bashLogin: conf.bashLogin }),
+      launcher: opts.launcher,
+    });
+    warnings.push(...plan.warnings);
+    layerWork.push(() => {
+      fs.mkdirSync(root, { recursive: true });
+      for (const f of plan.layerFiles) {
+        fs.mkdirSync(path.dirname(f.path), { recursive: true, mode: 0o755 });
+        if (f.kind === 'symlink') fs.symlinkSync(f.target, f.path);
+        else {
+          fs.copyFileSync(f.from, f.path);
+          fs.chmodSync(f.path, 0o755);
+        }
+      }
+    });
+    scripts.push({ name: e.name, script: renderSetupScript(plan.ops) });
+    environments.push({ name: e.name, path: e.path, prettyName: prettyName(treePath) });
+    envFiles.set(e.name, renderLaunchVars({ root, keep: conf.keepEnv, bashLogin: conf.bashLogin }));
+  }
+  for (const e of cfg.chos.entries) {
+    if (e.aliasOf === undefined) continue;
+    const target = e.aliasOf === ROOT_NAME ? '/' : undefined;
+    const vars = target === '/' ? renderLaunchVars({ root: '/', keep: [], bashLogin: false }) : envFiles.get(e.aliasOf);
+    if (vars === undefined) continue;
+    envFiles.set(e.name, vars);
+    const t = environments.find((x) => x.name === e.aliasOf);
+    environments.push({ name: e.name, path: t?.path ?? '/', prettyName: t?.prettyName, aliasOf: e.aliasOf });
+  }
+  const catalog: Catalog = {
+    generation,
+    configFile: cfg.chosFile,
+    configMtimeMs: fs.statSync(cfg.chosFile).mtimeMs,
+    environments,
+  };
+  if (opts.dryRun) return { generation, warnings, catalog, script: scripts.map((x) => `# ${x.name}\n${x.script}`).join('\n') };
+
+  ensureRunDir(runDir);
+  const unlock = lock(runDir);
+  try {
+    fs.mkdirSync(path.join(genDir, 'env'), { recursive: true, mode: 0o755 });
+    try {
+      // overlayfs cannot take a lower layer from an unbindable mount ("failed to clone
+      // lowerpath"), so the layers get a tmpfs of their own.
+      const layersDir = path.join(genDir, 'layers');
+      fs.mkdirSync(layersDir, { mode: 0o755 });
+      sh(`mount -t tmpfs -o mode=0755,nosuid,nodev chos-layers '${layersDir}'`, 'mounting the overlay layers');
+      for (const w of layerWork) w();
+      for (const x of scripts) sh(x.script, `preparing "${x.name}"`);
+      for (const [name, vars] of envFiles) fs.writeFileSync(path.join(genDir, 'env', name), vars, { mode: 0o644 });
+      fs.writeFileSync(path.join(genDir, 'catalog.json'), JSON.stringify(catalog, null, 2) + '\n', { mode: 0o644 });
+      const tmp = path.join(runDir, `.current-${process.pid}`);
+      fs.rmSync(tmp, { force: true });
+      fs.symlinkSync(generation, tmp);
+      fs.renameSync(tmp, path.join(runDir, 'current'));
+    } catch (e) {
+      removeGeneration(genDir);
+      throw e;
+    }
+    log(`published ${generation} with ${environments.length} environment(s)`);
+    pruneGenerations(runDir, generation, log);
+  } finally {
+    unlock();
+  }
+  return { generation, warnings, catalog };
+}
+
+/**
+ * Keeps the current generation and the one before it (an entry that read the old variables a
+ * moment before the swap still finds its root); older ones are detached lazily, so sessions
+ * still running in them keep their mounts until they end.
+ */
+function pruneGenerations(runDir: string, current: string, log: (l: string) => void): void {
+  const gens = fs.readdirSync(runDir).filter((n) => n.startsWith('gen-') && n !== current);
+  gens.sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
+  for (const g of gens.slice(0, -1)) {
+    removeGeneration(path.join(runDir, g));
+    log(`removed ${g}`);
+  }
+}
+
+export function teardown(runDir: string = DEFAULT_RUN_DIR, log: (l: string) => void = () => {}): void {
+  if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl teardown must run as root');
+  if (!fs.existsSync(runDir)) return;
+  fs.rmSync(path.join(runDir, 'current'), { force: true });
+  for (const g of fs.readdirSync(runDir).filter((n) => n.startsWith('gen-'))) {
+    removeGeneration(path.join(runDir, g));
+    log(`removed ${g}`);
+  }
+  if (isMountPoint(runDir)) spawnSync('umount', ['-l', '--', runDir], { stdio: 'ignore' });
+}
+
+export function readCatalog(runDir: string = DEFAULT_RUN_DIR): Catalog | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(runDir, 'current', 'catalog.json'), 'utf8')) as Catalog;
+  } catch {
+    return undefined;
+  }
+}
+
+export { DEFAULT_NAME };

@@ -1,0 +1,2 @@
+// Selection layer: which environment a process gets. Pure.
+export * from './select.js';
