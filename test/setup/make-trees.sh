@@ -6,16 +6,17 @@ cache=${1:-${CHOS_TEST_TREES:-/var/cache/chos-test/trees}}
 mkdir -p "$cache"
 build() { # suite
   dest=$cache/$1
-  [ -f "$dest/.complete" ] && return 0
+  [ -f "$dest.complete" ] && return 0
   rm -rf "$dest.partial"
   echo "make-trees: debootstrap $1 -> $dest" >&2
   debootstrap --variant=minbase "$1" "$dest.partial" >"$cache/$1.log" 2>&1 || {
     tail -n 20 "$cache/$1.log" >&2; echo "make-trees: debootstrap $1 failed" >&2; exit 1; }
   rm -rf "$dest"
   mv "$dest.partial" "$dest"
-  touch "$dest/.complete"
+  touch "$dest.complete"
 }
-# In parallel: each is network- and dpkg-bound, about 30 s alone.
+# In parallel: each is network- and dpkg-bound, about 30 s alone. A tree is published by
+# rename only when debootstrap succeeded, and marked complete beside it (not inside it).
 build bullseye & p1=$!
 build bookworm & p2=$!
 build trixie & p3=$!
