@@ -62,12 +62,14 @@ function sh(script: string, what: string): void {
   }
 }
 
-/** Unmounts everything below `dir` (lazily, so sessions inside keep working) and removes it. */
+/** Unmounts everything below `dir` and removes it. */
 export function removeGeneration(dir: string): void {
   if (!fs.existsSync(dir)) return;
   const roots = path.join(dir, 'roots');
+  // Callers make sure no process still runs in `dir` (see generationsInUse): even a lazy
+  // unmount disconnects child mounts from a detached tree, so /usr would vanish under them.
   for (const m of mountsUnder(dir).filter((p) => path.dirname(p) === roots)) {
-    spawnSync('umount', ['-R', '-l', '--', m], { stdio: 'ignore' });
+    spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
   }
   // Whatever is left (a root that failed half-way): one by one, deepest first.
   for (const m of mountsUnder(dir).sort((x, y) => y.length - x.length)) spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
@@ -246,14 +248,40 @@ export function setup(opts: SetupOptions): SetupResult {
 }
 
 /**
- * Keeps the current generation and the one before it (an entry that read the old variables a
- * moment before the swap still finds its root); older ones are detached lazily, so sessions
- * still running in them keep their mounts until they end.
+ * Generations some process still runs in: its root or working directory is inside one.
+ * Read from /proc/PID/root and /proc/PID/cwd (proc(5)); root may read every process's.
+ */
+export function generationsInUse(runDir: string): Set<string> {
+  const used = new Set<string>();
+  const prefix = runDir.endsWith('/') ? runDir : runDir + '/';
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n))) {
+    for (const link of ['root', 'cwd']) {
+      let target: string;
+      try {
+        target = fs.readlinkSync(`/proc/${pid}/${link}`);
+      } catch {
+        continue; // gone, or a kernel thread
+      }
+      if (target.startsWith(prefix)) used.add(target.slice(prefix.length).split('/')[0] ?? '');
+    }
+  }
+  return used;
+}
+
+/**
+ * Keeps the current generation, the one before it (an entry that read the old variables a
+ * moment before the swap still finds its root) and every one a session still runs in; removes
+ * the rest. A generation kept for a session goes at the first setup after the session ends.
  */
 function pruneGenerations(runDir: string, current: string, log: (l: string) => void): void {
   const gens = fs.readdirSync(runDir).filter((n) => n.startsWith('gen-') && n !== current);
   gens.sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
+  const inUse = generationsInUse(runDir);
   for (const g of gens.slice(0, -1)) {
+    if (inUse.has(g)) {
+      log(`kept ${g}: sessions still run in it`);
+      continue;
+    }
     removeGeneration(path.join(runDir, g));
     log(`removed ${g}`);
   }
@@ -263,11 +291,16 @@ export function teardown(runDir: string = DEFAULT_RUN_DIR, log: (l: string) => v
   if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl teardown must run as root');
   if (!fs.existsSync(runDir)) return;
   fs.rmSync(path.join(runDir, 'current'), { force: true });
+  const inUse = generationsInUse(runDir);
   for (const g of fs.readdirSync(runDir).filter((n) => n.startsWith('gen-'))) {
+    if (inUse.has(g)) {
+      log(`kept ${g}: sessions still run in it; run teardown again when they have ended`);
+      continue;
+    }
     removeGeneration(path.join(runDir, g));
     log(`removed ${g}`);
   }
-  if (isMountPoint(runDir)) spawnSync('umount', ['-l', '--', runDir], { stdio: 'ignore' });
+  if (inUse.size === 0 && isMountPoint(runDir)) spawnSync('umount', ['-l', '--', runDir], { stdio: 'ignore' });
 }
 
 export function readCatalog(runDir: string = DEFAULT_RUN_DIR): Catalog | undefined {
