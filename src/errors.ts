@@ -46,7 +46,12 @@ export class ChosError extends Error {
   }
 }
 
-/** Formats an error the way every chos command prints it: `PROG: error: …` then `hint: …`. */
+/**
+ * Formats an error the way every chos command prints it: `PROG: error: …` then `hint: …`.
+ * A message of several lines (several config problems) gets the prefix on each line, except
+ * on its own `hint:` lines.
+ */
 export function formatError(prog: string, err: ChosError): string {
-  return `${prog}: error: ${err.message}\n` + (err.hint ? `hint: ${err.hint}\n` : '');
+  const lines = err.message.split('\n').map((l) => (l.startsWith('hint: ') ? l : `${prog}: error: ${l}`));
+  return lines.join('\n') + '\n' + (err.hint ? `hint: ${err.hint}\n` : '');
 }

@@ -17,6 +17,12 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}: ${d.severity}: ${d.message}` + (d.hint ? `\n  hint: ${d.hint}` : '');
 }
 
+/** The same without the severity, for a caller that prints it in its own prefix. */
+export function describeDiagnostic(d: Diagnostic): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}` : d.file;
+  return `${where}: ${d.message}` + (d.hint ? `\nhint: ${d.hint}` : '');
+}
+
 export function hasErrors(ds: readonly Diagnostic[]): boolean {
   return ds.some((d) => d.severity === 'error');
 }

@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../config/index.js';
+import { describeDiagnostic, hasErrors, type Diagnostic } from '../config/index.js';
 import { parseTreeConf } from '../config/chos-conf.js';
 import { DEFAULT_NAME, ROOT_NAME } from '../config/names.js';
 import { ChosError } from '../errors.js';
@@ -117,7 +117,7 @@ export function setup(opts: SetupOptions): SetupResult {
   }
   const cfg = loadConfig(opts);
   const problems: Diagnostic[] = [...cfg.diagnostics];
-  const warnings: string[] = cfg.diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic);
+  const warnings: string[] = cfg.diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic);
 
   // Trees: each must exist and be a directory; symlinks in the configured path are resolved once here.
   const trees = new Map<string, string>();
@@ -144,8 +144,8 @@ export function setup(opts: SetupOptions): SetupResult {
   }
   if (hasErrors(problems)) {
     const errors = problems.filter((d) => d.severity === 'error');
-    throw new ChosError('config-syntax', errors.map(formatDiagnostic).join('\n'), {
-      hint: 'fix the lines above, then run chosctl setup again; nothing was changed',
+    throw new ChosError('config-syntax', errors.map(describeDiagnostic).join('\n'), {
+      hint: 'nothing was changed; fix the problems above, then run chosctl setup again',
     });
   }
 
@@ -168,9 +168,11 @@ export function setup(opts: SetupOptions): SetupResult {
     if (treePath === undefined) continue;
     const confText = readTreeFile(treePath, 'etc/chos.conf');
     const conf = parseTreeConf(confText ?? '', `${treePath}/etc/chos.conf`);
-    warnings.push(...conf.diagnostics.map(formatDiagnostic));
+    warnings.push(...conf.diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic));
     if (hasErrors(conf.diagnostics)) {
-      throw new ChosError('config-syntax', conf.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+      throw new ChosError('config-syntax', conf.diagnostics.filter((d) => d.severity === 'error').map(describeDiagnostic).join('\n'), {
+        hint: 'nothing was changed; fix the tree\'s chos.conf, then run chosctl setup again',
+      });
     }
     const root = path.join(genDir, 'roots', e.name);
     const layers = path.join(genDir, 'layers', e.name);

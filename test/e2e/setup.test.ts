@@ -51,11 +51,11 @@ describe('chosctl setup refuses bad configuration and changes nothing', { skip }
   };
 
   it('names file and line of a line without ":"', () => {
-    refused('%SHELLS\ndebian11 /srv/x\n', new RegExp(`${CONFIG}:2: error: expected "name:path", found "debian11 /srv/x"`));
+    refused('%SHELLS\ndebian11 /srv/x\n', new RegExp(`^chosctl: error: ${CONFIG}:2: expected "name:path", found "debian11 /srv/x"`));
   });
 
   it('names a tree that does not exist', () => {
-    refused('%SHELLS\n# c\nold:/srv/no-such-tree\n', new RegExp(`${CONFIG}:3: error: tree of "old" does not exist: /srv/no-such-tree`));
+    refused('%SHELLS\n# c\nold:/srv/no-such-tree\n', new RegExp(`^chosctl: error: ${CONFIG}:3: tree of "old" does not exist: /srv/no-such-tree`));
   });
 
   it('refuses a config file not owned by root', () => {
@@ -64,7 +64,7 @@ describe('chosctl setup refuses bad configuration and changes nothing', { skip }
     const gen = generation();
     const r = chosctl(['setup']);
     assert.equal(r.status, 125);
-    assert.match(r.stderr, new RegExp(`${CONFIG}: error: owned by uid ${userInfo().uid}, not by root`));
+    assert.match(r.stderr, new RegExp(`^chosctl: error: ${CONFIG}: owned by uid ${userInfo().uid}, not by root`));
     assert.equal(generation(), gen);
   });
 
@@ -73,13 +73,13 @@ describe('chosctl setup refuses bad configuration and changes nothing', { skip }
     fs.chmodSync(CONFIG, 0o666);
     const r = chosctl(['setup']);
     assert.equal(r.status, 125);
-    assert.match(r.stderr, /error: writable by everyone \(mode 0666\)\n\s+hint: run: chmod go-w/);
+    assert.match(r.stderr, /^chosctl: error: \S+: writable by everyone \(mode 0666\)\nhint: run: chmod go-w/);
   });
 
   it('refuses a missing config file with a hint', () => {
     const r = spawnSync(path.join(path.dirname(CHOS), 'chosctl'), ['setup', '--config', '/nonexistent/chos', '--run-dir', RUN_DIR], { encoding: 'utf8' });
     assert.equal(r.status, 125);
-    assert.match(r.stderr, /\/nonexistent\/chos: error: does not exist/);
+    assert.match(r.stderr, /^chosctl: error: \/nonexistent\/chos: does not exist\nhint: create it/);
   });
 
   it('is refused to a normal user', () => {
