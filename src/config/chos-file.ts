@@ -22,7 +22,8 @@ export interface ChosFile {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-const SECTION = /^%(?<name>\S*)\s*$/;
+// Any line starting with '%' opens a section, as in the original; its first word names it.
+const SECTION = /^%(?<name>\S*)/;
 const KNOWN_SECTIONS = new Set(['SHELLS']);
 
 /** Normalises an absolute path: collapses '//' and drops a trailing '/'. Undefined if unsafe. */

@@ -103,6 +103,10 @@ export function planRoot(input: RootPlanInput): RootPlan {
   const binds: string[] = [];
   for (const dir of [...input.bindMounts].sort((a, b) => a.split('/').length - b.split('/').length)) {
     if (builtIn.some((b) => isUnder(dir, b))) continue;
+    if (isUnder(dir, '/local') || isUnder(dir, '/.chos')) {
+      warnings.push(`BINDMOUNT ${dir} skipped: chos itself provides /local (the host root) and /.chos`);
+      continue;
+    }
     if (binds.some((b) => isUnder(dir, b))) continue; // recursive bind of a parent covers it
     const kind = host.bindMounts[dir];
     if (kind !== 'dir') {
@@ -161,7 +165,9 @@ export function planRoot(input: RootPlanInput): RootPlan {
   }
 
   // `chos` itself at /usr/local/bin/chos, so `chos --which` and pass-through work inside.
-  const hasUsr = tree.topLevel.some((e) => e.name === 'usr' && e.kind === 'dir');
+  // Not when /usr is a top-level BINDMOUNT: the tree's usr is then not mounted, so the overlay
+  // would have no mount point yet (and the host's /usr, bound later, would cover it anyway).
+  const hasUsr = !topBinds.has('usr') && tree.topLevel.some((e) => e.name === 'usr' && e.kind === 'dir');
   if (hasUsr && tree.usrLocalBin === 'dir') {
     const layer = join(input.layers, 'usr-local-bin');
     layerFiles.push({ kind: 'copy', path: join(layer, 'chos'), from: input.launcher });

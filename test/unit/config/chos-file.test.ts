@@ -437,3 +437,11 @@ describe('normalisePath', () => {
     });
   }
 });
+
+describe('section lines', () => {
+  test('opens a section at any line starting with "%", named by its first word', () => {
+    const r = parse('%SHELLS\nel8:/srv/el8\n%OTHER stuff\nx:/x\n%SHELLS  trailing\nel9:/srv/el9\n');
+    assert.deepEqual(r.entries.map((e) => e.name), ['el8', 'el9']);
+    assert.deepEqual(r.diagnostics.map((d) => [d.line, d.message]), [[3, 'unknown section "%OTHER": its lines are ignored']]);
+  });
+});

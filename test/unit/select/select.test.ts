@@ -1,0 +1,246 @@
+// Unit tests for src/select/select.ts: the CHOS selection rules. Pure.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChosError, Exit } from '../../../src/errors.js';
+import { type Selection, type SelectionInput, select, userFileChoice } from '../../../src/select/select.js';
+
+const HINT = "run 'chos --list' to see the environments of this host";
+const CHARS =
+  'a name may hold only letters, digits, ".", "_", "+" and "-", and may not start with "." or "-"';
+
+const known = (...names: string[]): ReadonlySet<string> => new Set(names);
+const KNOWN = known('el8', 'el9', 'default');
+
+describe('select: order of the sources', () => {
+  const cases: ReadonlyArray<readonly [string, SelectionInput, Selection]> = [
+    [
+      'an explicit name wins over $CHOS, ~/.chos and default',
+      { explicit: 'el8', envVar: 'el9', userFile: 'el9\n', known: KNOWN },
+      { name: 'el8', source: 'option' },
+    ],
+    [
+      '$CHOS wins over ~/.chos and default',
+      { envVar: 'el8', userFile: 'el9\n', known: KNOWN },
+      { name: 'el8', source: '$CHOS' },
+    ],
+    [
+      'the first line of ~/.chos wins over default',
+      { userFile: 'el8\n', known: KNOWN },
+      { name: 'el8', source: '~/.chos' },
+    ],
+    [
+      'default is used when no choice was made and the host knows it',
+      { known: KNOWN },
+      { name: 'default', source: 'default' },
+    ],
+    [
+      'the host root is used when no choice was made and there is no default',
+      { known: known('el8', 'el9') },
+      { name: 'root', source: 'host' },
+    ],
+    [
+      'the host root is used when nothing at all is configured',
+      { known: known() },
+      { name: 'root', source: 'host' },
+    ],
+    [
+      'an empty $CHOS counts as unset, so ~/.chos is read',
+      { envVar: '', userFile: 'el9', known: KNOWN },
+      { name: 'el9', source: '~/.chos' },
+    ],
+    [
+      'an empty $CHOS counts as unset, so default is used',
+      { envVar: '', known: KNOWN },
+      { name: 'default', source: 'default' },
+    ],
+    [
+      'an absent ~/.chos means no choice',
+      { userFile: undefined, known: KNOWN },
+      { name: 'default', source: 'default' },
+    ],
+    [
+      'an empty ~/.chos means no choice',
+      { userFile: '', known: KNOWN },
+      { name: 'default', source: 'default' },
+    ],
+    [
+      'an empty first line of ~/.chos means no choice, whatever follows',
+      { userFile: '\nel9\n', known: KNOWN },
+      { name: 'default', source: 'default' },
+    ],
+    [
+      'a whitespace-only first line of ~/.chos means no choice',
+      { userFile: '  \t\nel9\n', known: known('el9') },
+      { name: 'root', source: 'host' },
+    ],
+    [
+      'the first line of ~/.chos is trimmed',
+      { userFile: '  el9 \t\n', known: KNOWN },
+      { name: 'el9', source: '~/.chos' },
+    ],
+    [
+      'a ~/.chos with CRLF endings is read',
+      { userFile: 'el9\r\nel8\r\n', known: KNOWN },
+      { name: 'el9', source: '~/.chos' },
+    ],
+    [
+      'only the first line of ~/.chos counts, later lines are not checked',
+      { userFile: 'el8\nnot a name!\n', known: KNOWN },
+      { name: 'el8', source: '~/.chos' },
+    ],
+    [
+      'a ~/.chos without a final newline is read',
+      { userFile: 'el8', known: KNOWN },
+      { name: 'el8', source: '~/.chos' },
+    ],
+    [
+      '"root" is always valid as an explicit name, even when not configured',
+      { explicit: 'root', known: known() },
+      { name: 'root', source: 'option' },
+    ],
+    [
+      '"root" is always valid in $CHOS',
+      { envVar: 'root', known: known('el9') },
+      { name: 'root', source: '$CHOS' },
+    ],
+    [
+      '"root" is always valid in ~/.chos',
+      { userFile: 'root\n', known: KNOWN },
+      { name: 'root', source: '~/.chos' },
+    ],
+    [
+      '"default" may be chosen explicitly when the host knows it',
+      { explicit: 'default', known: KNOWN },
+      { name: 'default', source: 'option' },
+    ],
+    [
+      'a hostile name the host knows is selected like any other',
+      { envVar: '__proto__', known: known('__proto__') },
+      { name: '__proto__', source: '$CHOS' },
+    ],
+  ];
+  for (const [name, input, expected] of cases) {
+    test(name, () => {
+      assert.deepEqual(select(input), expected);
+    });
+  }
+});
+
+describe('select: refusals', () => {
+  const cases: ReadonlyArray<readonly [string, SelectionInput, ChosError['code'], string]> = [
+    [
+      'an unknown explicit name is refused, naming the option as the source',
+      { explicit: 'el7', envVar: 'el9', known: KNOWN },
+      'unknown-environment',
+      'unknown environment "el7" (from option)',
+    ],
+    [
+      'an unknown $CHOS is refused, naming $CHOS',
+      { envVar: 'el7', userFile: 'el9', known: KNOWN },
+      'unknown-environment',
+      'unknown environment "el7" (from $CHOS)',
+    ],
+    [
+      'an unknown name in ~/.chos is refused, naming ~/.chos, and does not fall back to default',
+      { userFile: 'el7\n', known: KNOWN },
+      'unknown-environment',
+      'unknown environment "el7" (from ~/.chos)',
+    ],
+    [
+      '"default" chosen explicitly is refused when the host has none',
+      { explicit: 'default', known: known('el9') },
+      'unknown-environment',
+      'unknown environment "default" (from option)',
+    ],
+    [
+      'names are case-sensitive',
+      { envVar: 'EL9', known: KNOWN },
+      'unknown-environment',
+      'unknown environment "EL9" (from $CHOS)',
+    ],
+    [
+      '"__proto__" is unknown unless the host knows it',
+      { explicit: '__proto__', known: KNOWN },
+      'unknown-environment',
+      'unknown environment "__proto__" (from option)',
+    ],
+    [
+      'an empty explicit name is invalid (it is not "unset")',
+      { explicit: '', envVar: 'el9', known: KNOWN },
+      'invalid-name',
+      'invalid environment name "" (from option): the name is empty',
+    ],
+    [
+      'a path in $CHOS is an invalid name',
+      { envVar: '/srv/el9', known: KNOWN },
+      'invalid-name',
+      `invalid environment name "/srv/el9" (from $CHOS): ${CHARS}`,
+    ],
+    [
+      'an option-like name in ~/.chos is an invalid name',
+      { userFile: '--help\n', known: KNOWN },
+      'invalid-name',
+      `invalid environment name "--help" (from ~/.chos): ${CHARS}`,
+    ],
+    [
+      '".." in ~/.chos is an invalid name',
+      { userFile: '..', known: KNOWN },
+      'invalid-name',
+      `invalid environment name ".." (from ~/.chos): ${CHARS}`,
+    ],
+    [
+      'a $CHOS with surrounding spaces is not trimmed and so is invalid',
+      { envVar: ' el9', known: KNOWN },
+      'invalid-name',
+      `invalid environment name " el9" (from $CHOS): ${CHARS}`,
+    ],
+    [
+      'a name longer than 64 characters is invalid even if the host lists it',
+      { explicit: 'a'.repeat(65), known: known('a'.repeat(65)) },
+      'invalid-name',
+      `invalid environment name "${'a'.repeat(65)}" (from option): the name is longer than 64 characters`,
+    ],
+    [
+      'an invalid name is reported as invalid before being looked up',
+      { envVar: 'el 9', known: known() },
+      'invalid-name',
+      `invalid environment name "el 9" (from $CHOS): ${CHARS}`,
+    ],
+  ];
+  for (const [name, input, code, message] of cases) {
+    test(name, () => {
+      assert.throws(
+        () => select(input),
+        (e: unknown) => {
+          assert.ok(e instanceof ChosError, 'a ChosError is thrown');
+          assert.equal(e.code, code);
+          assert.equal(e.message, message);
+          assert.equal(e.hint, HINT);
+          assert.equal(e.exitCode, Exit.failed);
+          return true;
+        },
+      );
+    });
+  }
+});
+
+describe('userFileChoice', () => {
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    ['', ''],
+    ['\n', ''],
+    ['el9', 'el9'],
+    ['el9\n', 'el9'],
+    ['el9\nel8\n', 'el9'],
+    ['  el9  \n', 'el9'],
+    ['\tel9\r\n', 'el9'],
+    ['\nel9\n', ''],
+    ['   \nel9', ''],
+    ['el 9\n', 'el 9'],
+  ];
+  for (const [text, expected] of cases) {
+    test(`the choice written in ${JSON.stringify(text)} is ${JSON.stringify(expected)}`, () => {
+      assert.equal(userFileChoice(text), expected);
+    });
+  }
+});
