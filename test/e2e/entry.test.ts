@@ -262,3 +262,23 @@ describe('inside an environment', { skip }, () => {
     assert.match(r.stderr, /cannot switch from environment "debian11" to "debian13"[^\n]*\nhint: exit this environment/);
   });
 });
+
+describe('file descriptors', { skip }, () => {
+  before(() => ensureWorld());
+
+  it('only 0-2 of the caller reach the command, whatever it left open', () => {
+    const script = `exec 5</etc/hostname 7>/dev/null 12</etc/hostname 99>/dev/null; ${CHOS} ls /proc/self/fd`;
+    const r = asUser(['bash', '-c', script], { env: userEnv({ CHOS: 'debian12' }) });
+    assert.equal(r.status, 0, r.stderr);
+    // 3 is the directory ls itself opened to list /proc/self/fd.
+    assert.equal(r.stdout, '0\n1\n2\n3\n');
+  });
+
+  it('also for a login shell', () => {
+    const script = `exec 6</etc/hostname 15</etc/hostname; echo 'ls /proc/$$/fd' | ${CHOS}`;
+    const r = asUser(['bash', '-c', script], { env: userEnv({ CHOS: 'debian11' }) });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /^(6|15)$/m);
+  });
+});
+

@@ -169,3 +169,37 @@ describe('re-running setup', { skip }, () => {
     assert.equal(fs.existsSync(path.join(RUN_DIR, before)), false, 'an unused old generation is removed');
   });
 });
+
+describe('publishing is atomic', { skip }, () => {
+  before(() => ensureWorld());
+
+  it('never fails or shows a mix to entries running while setup runs again and again', async () => {
+    const expected = `${treeFile('bullseye', 'etc/debian_version').trim()} ${USER} /usr/local/bin/chos`;
+    const loop = `for i in $(seq 150); do ${CHOS} sh -c 'echo "$(cat /etc/debian_version) $(id -un) $(ls /usr/local/bin/chos)"' || echo "FAILED $?"; done`;
+    const entries = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
+      ...Object.entries(userEnv({ CHOS: 'debian11' })).map(([k, v]) => `${k}=${v}`), 'sh', '-c', loop], { cwd: '/tmp' });
+    let out = '';
+    let err = '';
+    entries.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    entries.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const done = new Promise<number | null>((resolve) => entries.on('close', resolve));
+    let setups = 0;
+    while (entries.exitCode === null && setups < 40) {
+      const variant = setups % 2 === 0 ? 'default:debian13' : 'default:debian12';
+      writeConfig(BASE_CONFIG.replace('default:debian12', variant));
+      const r = chosctl(['setup']);
+      assert.equal(r.status, 0, r.stderr);
+      setups++;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(await done, 0);
+    const lines = out.trim().split('\n');
+    assert.equal(err, '');
+    assert.equal(lines.length, 150);
+    assert.deepEqual(lines.filter((l) => l !== expected), []);
+    assert.ok(setups >= 3, `setup ran ${setups} times during the entries`);
+    writeConfig(BASE_CONFIG);
+    assert.equal(chosctl(['setup']).status, 0);
+  });
+});
+
