@@ -18,13 +18,16 @@ The environment is chosen by $CHOS, else by the first line of ~/.chos, else "def
 "root" is the host itself. Your identity, home, /tmp and the network stay the same; the host
 root is visible at /local.
 
-  COMMAND        runs with your environment unchanged, plus CHOS=<name>
+  COMMAND        runs with your environment unchanged, plus CHOS=<name>; file descriptors
+                 other than 0-2 are closed first
   (no command)   starts your login shell with the environment cleaned to the tree's %ENV list
   --list         list the environments of this host (* marks the one you would get)
   --which        print the environment this process is in ("root" on the host)
   --version      print the version
   --help         print this help
   --             end of options (for a command whose name starts with '-')
+--list, --version and --help run on the host only; inside an environment, chos can run a
+command or a shell in that same environment and answer --which.
 
 Examples:
   env CHOS=debian11 chos cat /etc/debian_version
@@ -32,7 +35,8 @@ Examples:
   CHOS=root chos uname -a                # on the host
 
 Exit status: the command's own (128+N when it died of signal N); 125 when chos itself failed
-before starting the command; 126 command not executable; 127 command not found.
+before starting the command; 126 command not executable; 127 command not found; 1 with a
+message starting "unshare:" if the kernel refused the namespace in a way chos did not foresee.
 See chos(1).
 `;
 

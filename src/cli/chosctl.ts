@@ -17,7 +17,8 @@ Commands:
   setup      check /etc/chos, /etc/sysconfig/chos and each tree's /etc/chos.conf, prepare every
              environment, and publish them atomically (sessions already running are not
              disturbed). Run it again after any change. Needs root.
-  teardown   remove everything setup prepared (running sessions keep their mounts). Needs root.
+  teardown   remove what setup prepared; generations that sessions still run in are kept
+             until a later teardown or setup finds them unused. Needs root.
   status     show whether setup has run, when, and whether /etc/chos changed since.
   help       print this help;  version  print the version
 
@@ -32,8 +33,9 @@ Examples:
   chosctl setup --dry-run
   chosctl status
 
-Exit status: 0 done; 2 usage error; 125 the configuration or the preparation failed (nothing
-was changed). See chosctl(8).
+Exit status: 0 done; 1 (status) /etc/chos changed since the last setup; 2 usage error;
+125 the configuration or the preparation failed, nothing was changed (status: chos is not set
+up). See chosctl(8).
 `;
 
 export function chosctlMain(argv: readonly string[], io: Io = processIo(), launcher = defaultLauncher()): number {
@@ -105,7 +107,8 @@ function status(io: Io, runDir: string): number {
   } catch {
     stale = true;
   }
-  io.out(`generation ${catalog.generation} from ${catalog.configFile}${stale ? ' (the file changed since: run chosctl setup)' : ''}\n`);
+  io.out(`set up ${catalog.created} (${catalog.generation}) from ${catalog.configFile}`);
+  io.out(stale ? ' — the file changed since: run chosctl setup\n' : '\n');
   for (const e of catalog.environments) io.out(`  ${e.name}\t${e.aliasOf ? `-> ${e.aliasOf}` : e.path}\t${e.prettyName ?? ''}\n`);
   return stale ? Exit.warnings : Exit.ok;
 }

@@ -60,6 +60,8 @@ export interface LaunchVars {
   readonly bashLogin: boolean;
   /** Set only in the marker inside an environment. */
   readonly here?: string;
+  /** For an alias (`default:debian12`): the name entered and exported as CHOS. */
+  readonly name?: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export function renderLaunchVars(v: LaunchVars): string {
   const lines = [
     ...(v.here === undefined ? [] : [`here=${shQuote(v.here)}`]),
     ...(v.here === undefined ? [`root=${shQuote(v.root)}`] : []),
+    ...(v.name === undefined ? [] : [`name=${shQuote(v.name)}`]),
     `keep=${shQuote(v.keep.filter((k) => k !== 'PATH' && isVariableName(k)).join(' '))}`,
     `bashlogin=${v.bashLogin ? 1 : 0}`,
   ];

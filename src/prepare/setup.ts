@@ -17,7 +17,7 @@ import { describeDiagnostic, hasErrors, type Diagnostic } from '../config/index.
 import { parseTreeConf } from '../config/chos-conf.js';
 import { DEFAULT_NAME, ROOT_NAME } from '../config/names.js';
 import { ChosError } from '../errors.js';
-import { OVERLAY_UNSAFE, planRoot, renderLaunchVars, renderSetupScript } from '../plan/index.js';
+import { OVERLAY_UNSAFE, planRoot, renderLaunchVars, renderSetupScript, shQuote } from '../plan/index.js';
 import { hostFacts, prettyName, readTreeFile, treeFacts } from './facts.js';
 import { type ConfigPaths, loadConfig } from './load-config.js';
 import { mountsUnder, isMountPoint } from './mounts.js';
@@ -42,6 +42,8 @@ export interface CatalogEntry {
 
 export interface Catalog {
   readonly generation: string;
+  /** When setup published it (ISO 8601). */
+  readonly created: string;
   readonly configFile: string;
   readonly configMtimeMs: number;
   readonly environments: readonly CatalogEntry[];
@@ -157,11 +159,17 @@ export function setup(opts: SetupOptions): SetupResult {
   const envFiles = new Map<string, string>();
   const layerWork: Array<() => void> = [];
 
+  // The host keeps its own /etc/chos.conf (%ENV) for login shells, as a tree does.
+  const hostConf = parseTreeConf(readTreeFile('/', 'etc/chos.conf') ?? '', '/etc/chos.conf');
+  warnings.push(...hostConf.diagnostics.map(describeDiagnostic));
+  const hostVars = renderLaunchVars({ root: '/', keep: hostConf.keepEnv, bashLogin: hostConf.bashLogin });
+  // "root" always exists, configured or not.
+  envFiles.set(ROOT_NAME, hostVars);
   for (const e of cfg.chos.entries) {
     if (e.aliasOf !== undefined) continue;
     if (e.path === '/') {
       environments.push({ name: e.name, path: '/', prettyName: prettyName('/') ?? 'host' });
-      envFiles.set(e.name, renderLaunchVars({ root: '/', keep: [], bashLogin: false }));
+      envFiles.set(e.name, hostVars);
       continue;
     }
     const treePath = trees.get(e.name);
@@ -204,15 +212,16 @@ export function setup(opts: SetupOptions): SetupResult {
   }
   for (const e of cfg.chos.entries) {
     if (e.aliasOf === undefined) continue;
-    const target = e.aliasOf === ROOT_NAME ? '/' : undefined;
-    const vars = target === '/' ? renderLaunchVars({ root: '/', keep: [], bashLogin: false }) : envFiles.get(e.aliasOf);
+    const vars = envFiles.get(e.aliasOf);
     if (vars === undefined) continue;
-    envFiles.set(e.name, vars);
+    // Entering an alias enters its target under the target's name (CHOS, --which agree).
+    envFiles.set(e.name, `${vars}name=${shQuote(e.aliasOf)}\n`);
     const t = environments.find((x) => x.name === e.aliasOf);
     environments.push({ name: e.name, path: t?.path ?? '/', prettyName: t?.prettyName, aliasOf: e.aliasOf });
   }
   const catalog: Catalog = {
     generation,
+    created: new Date().toISOString(),
     configFile: cfg.chosFile,
     configMtimeMs: fs.statSync(cfg.chosFile).mtimeMs,
     environments,

@@ -70,18 +70,18 @@ describe('selection follows the CHOS rules', { skip }, () => {
     assert.equal(r.stdout, treeFile('trixie', 'etc/debian_version'));
   });
 
-  it('uses "default" with neither $CHOS nor ~/.chos, and exports CHOS=default', () => {
+  it('uses "default" with neither $CHOS nor ~/.chos; "default:debian12" enters debian12 by that name', () => {
     clearChoice();
-    const r = chos(['sh', '-c', 'cat /etc/debian_version; echo $CHOS']);
+    const r = chos(['sh', '-c', 'cat /etc/debian_version; echo $CHOS; chos --which; chos true && echo nested-ok']);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, `${treeFile('bookworm', 'etc/debian_version')}default\n`);
+    assert.equal(r.stdout, `${treeFile('bookworm', 'etc/debian_version')}debian12\ndebian12\nnested-ok\n`);
   });
 
   it('treats an empty first line of ~/.chos as no choice', () => {
     writeChoice('\ndebian11\n');
     const r = chos(['sh', '-c', 'echo $CHOS']);
     clearChoice();
-    assert.equal(r.stdout, 'default\n');
+    assert.equal(r.stdout, 'debian12\n');
   });
 
   it('refuses an unknown name with one clear line, status 125, and runs nothing', () => {

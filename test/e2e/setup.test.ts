@@ -135,8 +135,8 @@ describe('trees and login shells', { skip }, () => {
   });
 
   it('starts a login shell on the host with CHOS=root', () => {
-    const r = chos([], { env: userEnv({ CHOS: 'root', FOO: 'x' }), input: 'echo "$0 $CHOS ${FOO-unset}"; cat /etc/debian_version\n' });
-    assert.equal(r.stdout, `-bash root unset\n${fs.readFileSync('/etc/debian_version', 'utf8')}`);
+    const r = chos([], { env: userEnv({ CHOS: 'root', FOO: 'x' }), input: 'echo "$0 $CHOS ${FOO-unset} $HOME $TERM"; cat /etc/debian_version\n' });
+    assert.equal(r.stdout, `-bash root unset ${userInfo().home} xterm\n${fs.readFileSync('/etc/debian_version', 'utf8')}`);
   });
 });
 
@@ -203,3 +203,38 @@ describe('publishing is atomic', { skip }, () => {
   });
 });
 
+describe('hosts where the kernel refuses user namespaces', { skip }, () => {
+  before(() => ensureWorld());
+
+  it('fail with status 125 and say which setting to change (user.max_user_namespaces = 0)', (t) => {
+    const knob = '/proc/sys/user/max_user_namespaces';
+    const saved = fs.readFileSync(knob, 'utf8');
+    try {
+      fs.writeFileSync(knob, '0');
+    } catch (e) {
+      t.skip(`this machine does not let root change ${knob} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      return;
+    }
+    let r;
+    try {
+      r = chos(['true'], { env: userEnv({ CHOS: 'debian11' }) });
+    } finally {
+      fs.writeFileSync(knob, saved);
+    }
+    assert.equal(r.status, 125);
+    assert.match(r.stderr, /^chos: error: user namespaces are disabled on this host \(user\.max_user_namespaces = 0\)\nhint: /);
+    assert.equal(chos(['true'], { env: userEnv({ CHOS: 'debian11' }) }).status, 0);
+  });
+
+  it('check the setting before entering (0 shown through a bind mount in a private mount namespace)', () => {
+    const zero = `/tmp/chos-e2e-zero-${process.pid}`;
+    fs.writeFileSync(zero, '0\n', { mode: 0o644 });
+    const env = Object.entries(userEnv({ CHOS: 'debian11' })).map(([k, v]) => `${k}=${v}`);
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
+      `mount --bind ${zero} /proc/sys/user/max_user_namespaces && exec setpriv --reuid ${USER} --regid ${USER} --init-groups -- env -i "$@"`,
+      'sh', ...env, CHOS, 'true'], { encoding: 'utf8', cwd: '/tmp' });
+    fs.rmSync(zero);
+    assert.equal(r.status, 125, r.stderr);
+    assert.match(r.stderr, /^chos: error: user namespaces are disabled on this host \(user\.max_user_namespaces = 0\)\nhint: .*sysctl/);
+  });
+});
