@@ -13,6 +13,13 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 40);
 const TREE = path.join(TREES, 'bookworm');
 
+/**
+ * Runs argv with only descriptors 0-2 open. Whatever started the benchmark may have leaked
+ * others (Node passes inherited descriptors on); chos would then spend a bash re-exec closing
+ * them, which is the caller's cost, not the entry's.
+ */
+const CLEAN_FDS = ['bash', '-c', 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@"', 'clean-fds'];
+
 interface Candidate {
   readonly label: string;
   readonly command: string;
@@ -38,9 +45,9 @@ function envArgs(extra: Record<string, string> = {}): string[] {
 function hyperfine(c: Candidate, env: Record<string, string>): number[] {
   const out = path.join(os.tmpdir(), `chos-bench-${process.pid}.json`);
   const hf = ['hyperfine', '-N', '--warmup', '3', '--runs', String(RUNS), '--export-json', out, '--', c.command];
-  const argv = c.asRoot
+  const argv = [...CLEAN_FDS, ...(c.asRoot
     ? ['env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', ...hf]
-    : ['setpriv', '--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i', ...envArgs(env), ...hf];
+    : ['setpriv', '--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i', ...envArgs(env), ...hf])];
   const r = spawnSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8', cwd: '/tmp' });
   if (r.status !== 0) throw new Error(`hyperfine failed for ${c.label}: ${r.stderr}`);
   fs.chmodSync(out, 0o644);
@@ -77,7 +84,7 @@ async function burst(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     starts.push(new Promise((resolve) => {
       const t0 = process.hrtime.bigint();
-      const p = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
+      const p = spawn(CLEAN_FDS[0] ?? 'bash', [...CLEAN_FDS.slice(1), 'setpriv', '--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
         ...Object.entries(env).map(([k, v]) => `${k}=${v}`), CHOS, '/bin/true'], { stdio: 'ignore', cwd: '/tmp' });
       p.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code }));
     }));
@@ -85,7 +92,7 @@ async function burst(n: number): Promise<void> {
   const results = await Promise.all(starts);
   const ok = results.filter((r) => r.code === 0).length;
   const ms = results.map((r) => r.ms);
-  console.log(`\n## ${n} entries started at once (setpriv + chos /bin/true each)`);
+  console.log(`\n## ${n} entries started at once (bash + setpriv + chos /bin/true each, on ${os.cpus().length} cores)`);
   console.log(`  succeeded ${ok}/${n}   p50 ${median(ms).toFixed(1)} ms   p99 ${percentile(ms, 99).toFixed(1)} ms`);
   if (ok !== n) process.exitCode = 1;
 }
