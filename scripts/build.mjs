@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { chos: 'src/cli/chos.ts', chosctl: 'src/cli/chosctl.ts' },
+  entryPoints: { chos: 'src/cli/main-chos.ts', chosctl: 'src/cli/main-chosctl.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,

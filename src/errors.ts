@@ -8,10 +8,12 @@
  */
 export const Exit = {
   ok: 0,
-  /** `chosctl check`-style warnings only (reserved for check/doctor). */
+  /** check/doctor found warnings only; status found the config changed since setup. */
   warnings: 1,
   /** A usage mistake: unknown option, missing argument. */
   usage: 2,
+  /** check/doctor found errors. */
+  problems: 3,
   /** chos itself failed before running anything (config, selection, setup state). */
   failed: 125,
   cannotRun: 126,

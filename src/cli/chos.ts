@@ -7,11 +7,13 @@ import { ChosError, Exit } from '../errors.js';
 import { DEFAULT_RUN_DIR, readCatalog } from '../prepare/setup.js';
 import { type Selection, select } from '../select/index.js';
 import { VERSION } from '../version.js';
+import { runDoctor } from '../checks/doctor.js';
+import { report } from './report.js';
 import { type Io, processIo } from './io.js';
 import { runCommand } from './run.js';
 
 export const CHOS_USAGE = `Usage: chos [COMMAND [ARG...]]
-       chos --list | --which | --version | --help
+       chos --list | --which | --doctor [--json] | --version | --help
 
 Run COMMAND, or your login shell when no COMMAND is given, in the OS environment you chose.
 The environment is chosen by $CHOS, else by the first line of ~/.chos, else "default";
@@ -23,10 +25,12 @@ root is visible at /local.
   (no command)   starts your login shell with the environment cleaned to the tree's %ENV list
   --list         list the environments of this host (* marks the one you would get)
   --which        print the environment this process is in ("root" on the host)
+  --doctor       check that you can use chos here: user namespaces, setup, ~/.chos, and
+                 each environment entered for real (exit 0 ok, 1 warnings, 3 errors)
   --version      print the version
   --help         print this help
   --             end of options (for a command whose name starts with '-')
---list, --version and --help run on the host only; inside an environment, chos can run a
+--list, --doctor, --version and --help run on the host only; inside an environment, chos can run a
 command or a shell in that same environment and answer --which.
 
 Examples:
@@ -64,7 +68,10 @@ export function chosMain(argv: readonly string[], io: Io = processIo()): number 
     try {
       ({ values } = parseArgs({
         args: [...argv],
-        options: { list: { type: 'boolean' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+        options: {
+          list: { type: 'boolean' }, doctor: { type: 'boolean' }, json: { type: 'boolean' },
+          version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        },
         strict: true,
         allowPositionals: false,
       }));
@@ -80,6 +87,10 @@ export function chosMain(argv: readonly string[], io: Io = processIo()): number 
       return Exit.ok;
     }
     if (values.list) return list(io);
+    if (values.doctor) {
+      const runDir = io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR;
+      return report(io, runDoctor({ runDir, launcher: path.resolve(__dirname, '..', 'bin', 'chos'), home: io.env['HOME'], env: { ...io.env } }), values.json ?? false);
+    }
     throw new ChosError('usage', 'no option given', { hint: "run 'chos --help'", exitCode: Exit.failed });
   });
 }
@@ -102,7 +113,7 @@ function list(io: Io): number {
     chosen?.name === e.name ? '*' : ' ',
     e.name,
     e.aliasOf ? `-> ${e.aliasOf}` : e.path,
-    e.prettyName ?? '',
+    (e.prettyName ?? '') + (e.health === 'error' ? `  [FAILS CHECKS: ${e.problem ?? 'see chosctl check'}]` : ''),
   ]);
   if (!catalog.environments.some((e) => e.name === 'root')) rows.push([chosen?.name === 'root' ? '*' : ' ', 'root', '/', '(the host)']);
   const w1 = Math.max(4, ...rows.map((r) => (r[1] ?? '').length));
@@ -112,4 +123,3 @@ function list(io: Io): number {
   return Exit.ok;
 }
 
-if (require.main === module) process.exitCode = chosMain(process.argv.slice(2));

@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { ChosError, Exit } from '../errors.js';
 import { DEFAULT_RUN_DIR, readCatalog, setup, teardown } from '../prepare/setup.js';
 import { VERSION } from '../version.js';
+import { runCheck } from '../checks/run-check.js';
+import { runDoctor } from '../checks/doctor.js';
 import { type Io, processIo } from './io.js';
+import { report } from './report.js';
 import { runCommand } from './run.js';
 
 export const CHOSCTL_USAGE = `Usage: chosctl COMMAND [OPTION...]
@@ -20,6 +23,13 @@ Commands:
   teardown   remove what setup prepared; generations that sessions still run in are kept
              until a later teardown or setup finds them unused. Needs root.
   status     show whether setup has run, when, and whether /etc/chos changed since.
+  check [NAME...]
+             report every problem of the configuration and of each tree (or the named ones),
+             each with file:line and a hint: ownership and permissions, /bin/sh and the
+             users' shells, identity files, setuid files, the C library's minimum kernel
+             against the running one, the architecture.
+  doctor     check this host: unshare, user namespaces (sysctls, AppArmor), whether setup is
+             current, and enter each environment for real.
   help       print this help;  version  print the version
 
 Options:
@@ -27,13 +37,16 @@ Options:
   --sysconfig FILE   the site settings (default: /etc/sysconfig/chos; may be absent)
   --run-dir DIR      where prepared environments live (default: /run/chos, or $CHOS_RUN_DIR)
   --dry-run          (setup) print the mount operations instead of performing them
+  --json             (check, doctor) print the findings as JSON
 
 Examples:
   chosctl setup
   chosctl setup --dry-run
   chosctl status
+  chosctl check debian11 --json
 
-Exit status: 0 done; 1 (status) /etc/chos changed since the last setup; 2 usage error;
+Exit status: 0 done; 1 (status) /etc/chos changed since the last setup, (check, doctor)
+warnings only; 2 usage error; 3 (check, doctor) errors found;
 125 the configuration or the preparation failed, nothing was changed (status: chos is not set
 up). See chosctl(8).
 `;
@@ -49,6 +62,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           sysconfig: { type: 'string' },
           'run-dir': { type: 'string' },
           'dry-run': { type: 'boolean' },
+          json: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
           version: { type: 'boolean' },
         },
@@ -60,7 +74,9 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
     }
     const { values, positionals } = parsed;
     const command = values.help ? 'help' : values.version ? 'version' : positionals[0];
-    if (positionals.length > 1) throw new ChosError('usage', `unexpected argument "${positionals[1]}"`, { hint: "run 'chosctl help'" });
+    if (positionals.length > 1 && command !== 'check') {
+      throw new ChosError('usage', `unexpected argument "${positionals[1]}"`, { hint: "run 'chosctl help'" });
+    }
     const runDir = values['run-dir'] ?? (io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR);
     switch (command) {
       case 'help':
@@ -89,6 +105,10 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         return Exit.ok;
       case 'status':
         return status(io, runDir);
+      case 'check':
+        return report(io, runCheck({ chosFile: values.config, sysconfigFile: values.sysconfig }, positionals.slice(1)), values.json ?? false);
+      case 'doctor':
+        return report(io, runDoctor({ runDir, launcher, home: io.env['HOME'], env: { ...io.env } }), values.json ?? false);
       default:
         throw new ChosError('usage', `unknown command "${command}"`, { hint: "run 'chosctl help'" });
     }
@@ -107,7 +127,7 @@ function status(io: Io, runDir: string): number {
   } catch {
     stale = true;
   }
-  io.out(`set up ${catalog.created} (${catalog.generation}) from ${catalog.configFile}`);
+  io.out(`set up ${catalog.created ?? 'at an unknown time'} (${catalog.generation}) from ${catalog.configFile}`);
   io.out(stale ? ' — the file changed since: run chosctl setup\n' : '\n');
   for (const e of catalog.environments) io.out(`  ${e.name}\t${e.aliasOf ? `-> ${e.aliasOf}` : e.path}\t${e.prettyName ?? ''}\n`);
   return stale ? Exit.warnings : Exit.ok;
@@ -118,4 +138,3 @@ function defaultLauncher(): string {
   return path.resolve(__dirname, '..', 'bin', 'chos');
 }
 
-if (require.main === module) process.exitCode = chosctlMain(process.argv.slice(2));

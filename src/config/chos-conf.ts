@@ -29,7 +29,8 @@ export function parseTreeConf(text: string, file: string): TreeConf {
     if (isBlank(line) || isComment(line)) continue;
     const trimmed = line.trim();
     if (trimmed.startsWith('%')) {
-      section = trimmed.slice(1);
+      // As in /etc/chos: the first word after '%' names the section.
+      section = trimmed.slice(1).split(/\s/)[0] ?? '';
       if (section === 'ENV') keep ??= [];
       else if (section !== 'BEH') {
         diagnostics.push({ file, line: no, severity: 'warning', message: `unknown section "%${section}": its lines are ignored` });

@@ -78,7 +78,8 @@ export function readTreeFile(treePath: string, rel: string, maxBytes = 65536): s
     if (t.startsWith('/local/')) p = t.slice('/local'.length);
     else if (t.startsWith('/')) p = path.join(treePath, t);
     else p = path.join(path.dirname(p), t);
-    if (!t.startsWith('/local/') && !path.resolve(p).startsWith(treePath + '/')) return undefined;
+    const inside = treePath === '/' ? '/' : treePath + '/';
+    if (!t.startsWith('/local/') && !path.resolve(p).startsWith(inside)) return undefined;
     if (lkind(p).kind !== 'file') return undefined;
   } else if (k.kind !== 'file') {
     return undefined;

@@ -19,6 +19,9 @@ import { DEFAULT_NAME, ROOT_NAME } from '../config/names.js';
 import { ChosError } from '../errors.js';
 import { OVERLAY_UNSAFE, planRoot, renderLaunchVars, renderSetupScript, shQuote } from '../plan/index.js';
 import { hostFacts, prettyName, readTreeFile, treeFacts } from './facts.js';
+import { checkTree } from '../checks/tree-check.js';
+import { gatherTree } from '../checks/gather.js';
+import { type Level, worst } from '../checks/findings.js';
 import { type ConfigPaths, loadConfig } from './load-config.js';
 import { mountsUnder, isMountPoint } from './mounts.js';
 
@@ -38,12 +41,15 @@ export interface CatalogEntry {
   readonly path: string;
   readonly prettyName?: string;
   readonly aliasOf?: string;
+  /** The tree's checks at setup time (see chosctl check), and the first problem found. */
+  readonly health?: Level;
+  readonly problem?: string;
 }
 
 export interface Catalog {
   readonly generation: string;
-  /** When setup published it (ISO 8601). */
-  readonly created: string;
+  /** When setup published it (ISO 8601); absent in catalogs from before 0.1.0's release. */
+  readonly created?: string;
   readonly configFile: string;
   readonly configMtimeMs: number;
   readonly environments: readonly CatalogEntry[];
@@ -207,7 +213,12 @@ export function setup(opts: SetupOptions): SetupResult {
       }
     });
     scripts.push({ name: e.name, script: renderSetupScript(plan.ops) });
-    environments.push({ name: e.name, path: e.path, prettyName: prettyName(treePath) });
+    const findings = checkTree(gatherTree(e.name, e.path, plan.warnings, false));
+    const problem = findings.find((x) => x.level === 'error') ?? findings.find((x) => x.level === 'warning');
+    environments.push({
+      name: e.name, path: e.path, prettyName: prettyName(treePath), health: worst(findings),
+      ...(problem ? { problem: problem.message } : {}),
+    });
     envFiles.set(e.name, renderLaunchVars({ root, keep: conf.keepEnv, bashLogin: conf.bashLogin }));
   }
   for (const e of cfg.chos.entries) {
@@ -217,7 +228,7 @@ export function setup(opts: SetupOptions): SetupResult {
     // Entering an alias enters its target under the target's name (CHOS, --which agree).
     envFiles.set(e.name, `${vars}name=${shQuote(e.aliasOf)}\n`);
     const t = environments.find((x) => x.name === e.aliasOf);
-    environments.push({ name: e.name, path: t?.path ?? '/', prettyName: t?.prettyName, aliasOf: e.aliasOf });
+    environments.push({ name: e.name, path: t?.path ?? '/', prettyName: t?.prettyName, aliasOf: e.aliasOf, health: t?.health, problem: t?.problem });
   }
   const catalog: Catalog = {
     generation,
@@ -301,6 +312,18 @@ function pruneGenerations(runDir: string, current: string, log: (l: string) => v
 export function teardown(runDir: string = DEFAULT_RUN_DIR, log: (l: string) => void = () => {}): void {
   if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl teardown must run as root');
   if (!fs.existsSync(runDir)) return;
+  const unlock = lock(runDir);
+  try {
+    removeAll(runDir, log);
+  } finally {
+    unlock();
+  }
+  if (isMountPoint(runDir) && fs.readdirSync(runDir).filter((n) => n.startsWith('gen-')).length === 0) {
+    spawnSync('umount', ['-l', '--', runDir], { stdio: 'ignore' });
+  }
+}
+
+function removeAll(runDir: string, log: (l: string) => void): void {
   fs.rmSync(path.join(runDir, 'current'), { force: true });
   const inUse = generationsInUse(runDir);
   for (const g of fs.readdirSync(runDir).filter((n) => n.startsWith('gen-'))) {
@@ -311,7 +334,6 @@ export function teardown(runDir: string = DEFAULT_RUN_DIR, log: (l: string) => v
     removeGeneration(path.join(runDir, g));
     log(`removed ${g}`);
   }
-  if (inUse.size === 0 && isMountPoint(runDir)) spawnSync('umount', ['-l', '--', runDir], { stdio: 'ignore' });
 }
 
 export function readCatalog(runDir: string = DEFAULT_RUN_DIR): Catalog | undefined {

@@ -1,0 +1,62 @@
+// `chosctl check`: every problem of the configuration and of each tree, all at once. I/O.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChosError } from '../errors.js';
+import { planRoot } from '../plan/root-plan.js';
+import { hostFacts, treeFacts } from '../prepare/facts.js';
+import { type ConfigPaths, loadConfig, ownershipProblems } from '../prepare/load-config.js';
+import { type Finding, fromDiagnostic } from './findings.js';
+import { gatherTree } from './gather.js';
+import { checkTree } from './tree-check.js';
+
+/** The directories holding a config file must be root's and not writable by others either. */
+function parentProblems(file: string): Finding[] {
+  const out: Finding[] = [];
+  for (let d = path.dirname(file); ; d = path.dirname(d)) {
+    try {
+      const st = fs.statSync(d);
+      // A root-owned sticky directory (/tmp, /var/tmp) lets nobody else replace what is in it.
+      const mode = st.uid === 0 && st.mode & 0o1000 ? st.mode & ~0o022 : st.mode;
+      for (const p of ownershipProblems(d, { uid: st.uid, mode })) out.push({ ...fromDiagnostic(p), code: 'config-directory' });
+    } catch { /* reported with the file itself */ }
+    if (d === '/') break;
+  }
+  return out;
+}
+
+/** Warnings planning gives for one tree (mount points the tree lacks), without any I/O of its own. */
+export function planWarnings(name: string, treePath: string, bindMounts: readonly string[]): string[] {
+  try {
+    return [...planRoot({
+      name, root: '/nonexistent', layers: '/nonexistent', tree: treeFacts(treePath, bindMounts), host: hostFacts(bindMounts),
+      bindMounts, marker: '', launcher: '/nonexistent',
+    }).warnings];
+  } catch {
+    return [];
+  }
+}
+
+export function runCheck(paths: ConfigPaths, names: readonly string[]): Finding[] {
+  const cfg = loadConfig(paths);
+  const findings: Finding[] = cfg.diagnostics.map(fromDiagnostic);
+  findings.push(...parentProblems(cfg.chosFile));
+  const known = new Set(cfg.chos.entries.map((e) => e.name));
+  for (const n of names) {
+    if (!known.has(n)) throw new ChosError('unknown-environment', `no environment "${n}" in ${cfg.chosFile}`, { hint: 'run chosctl check without names to check them all' });
+  }
+  for (const e of cfg.chos.entries) {
+    if (names.length > 0 && !names.includes(e.name)) continue;
+    if (e.aliasOf !== undefined || e.path === '/') {
+      findings.push({ subject: e.name, level: 'ok', code: 'tree-ok', message: e.aliasOf ? `another name for "${e.aliasOf}"` : 'the host itself' });
+      continue;
+    }
+    let real = e.path;
+    try {
+      real = fs.realpathSync(e.path);
+    } catch { /* gatherTree reports it missing */ }
+    const treeFindings = checkTree(gatherTree(e.name, e.path, fs.existsSync(real) ? planWarnings(e.name, real, cfg.sys.bindMounts) : []));
+    findings.push(...treeFindings.map((f) => ({ ...f, file: cfg.chosFile, line: e.line })));
+  }
+  return findings;
+}

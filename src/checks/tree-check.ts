@@ -1,0 +1,134 @@
+// Judges one OS tree from facts gathered about it (see gather.ts): is it safe and usable as a
+// chos environment on this host? Pure.
+
+import type { Finding } from './findings.js';
+
+export interface PathOwner {
+  readonly path: string;
+  readonly uid: number;
+  readonly mode: number;
+}
+
+export interface ElfSummary {
+  readonly machineName: string;
+  readonly matchesHost: boolean;
+  /** Minimum kernel from the NT_GNU_ABI_TAG note, when there is one. */
+  readonly minKernel?: readonly [number, number, number];
+}
+
+export interface TreeCheckFacts {
+  readonly name: string;
+  readonly configuredPath: string;
+  /** Kind of the configured path itself (lstat). */
+  readonly kind: 'dir' | 'symlink' | 'missing' | 'other';
+  readonly symlinkTarget?: string;
+  /** Every directory from / down to the tree (symlinks resolved), with owner and mode. */
+  readonly chain: readonly PathOwner[];
+  readonly hasOsRelease: boolean;
+  /** /bin/sh resolved inside the tree: missing, not executable, or its ELF summary. */
+  readonly sh: { readonly state: 'missing' | 'not-executable' | 'ok' | 'script'; readonly elf?: ElfSummary };
+  /** Login shells of the host's users and whether the tree has each. */
+  readonly shells: ReadonlyArray<{ readonly shell: string; readonly present: boolean }>;
+  /** Identity files in the tree's etc: kind and, for symlinks, the target. */
+  readonly identity: Readonly<Record<string, { readonly kind: string; readonly target?: string }>>;
+  readonly setuid: number;
+  readonly setgid: number;
+  /** The tree's C library, if found. */
+  readonly libc?: { readonly path: string; readonly elf?: ElfSummary };
+  /** The running kernel's version. */
+  readonly kernel: readonly [number, number, number];
+  /** Warnings planning gave for this tree (mount points missing …). */
+  readonly planWarnings: readonly string[];
+}
+
+const ver = (v: readonly number[]): string => v.join('.');
+
+function newer(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < 3; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return false;
+}
+
+export function checkTree(f: TreeCheckFacts): Finding[] {
+  const out: Finding[] = [];
+  const add = (level: Finding['level'], code: string, message: string, hint?: string): void => {
+    out.push({ subject: f.name, level, code, message, ...(hint ? { hint } : {}) });
+  };
+
+  if (f.kind === 'missing') {
+    add('error', 'tree-missing', `tree does not exist: ${f.configuredPath}`, 'create it (e.g. with debootstrap) or fix the path in /etc/chos');
+    return out;
+  }
+  if (f.kind === 'symlink') {
+    add('error', 'tree-symlink', `tree path is a symlink (to ${f.symlinkTarget ?? '?'}): ${f.configuredPath}`,
+      'write the real directory in /etc/chos: a symlink can be changed to point elsewhere between check and use');
+  } else if (f.kind === 'other') {
+    add('error', 'tree-not-directory', `tree path is not a directory: ${f.configuredPath}`);
+    return out;
+  }
+  for (const p of f.chain) {
+    if (p.uid !== 0) {
+      add('error', 'tree-owner', `${p.path} is owned by uid ${p.uid}, not root: that user can change what everyone runs`,
+        `run: chown root:root ${p.path}`);
+    }
+    // A root-owned sticky directory (/tmp) lets nobody else replace the entries below it.
+    const sticky = p.uid === 0 && (p.mode & 0o1000) !== 0 && p !== f.chain[f.chain.length - 1];
+    if ((p.mode & 0o022) !== 0 && !sticky) {
+      const who = p.mode & 0o002 ? 'everyone' : 'its group';
+      add('error', 'tree-writable', `${p.path} is writable by ${who} (mode ${(p.mode & 0o7777).toString(8).padStart(4, '0')})`,
+        `run: chmod go-w ${p.path}`);
+    }
+  }
+  if (!f.hasOsRelease) add('warning', 'no-os-release', 'the tree has no /etc/os-release (nor /usr/lib/os-release)', 'chos --list cannot name its OS');
+  switch (f.sh.state) {
+    case 'missing':
+      add('error', 'no-sh', 'the tree has no /bin/sh', 'install a shell in the tree (dash or bash)');
+      break;
+    case 'not-executable':
+      add('error', 'sh-not-executable', "the tree's /bin/sh is not executable");
+      break;
+    case 'script':
+    case 'ok':
+      break;
+  }
+  const elf = f.sh.elf ?? f.libc?.elf;
+  if (elf && !elf.matchesHost) {
+    add('error', 'arch-mismatch', `the tree is built for ${elf.machineName}, which this host cannot run natively`,
+      'use a tree for the host\'s architecture');
+  }
+  const min = f.libc?.elf?.minKernel;
+  if (min && newer(min, f.kernel)) {
+    add('error', 'kernel-too-old', `the tree's C library (${f.libc?.path ?? 'libc'}) needs Linux ${ver(min)} or newer; this host runs ${ver(f.kernel)}`,
+      'programs there would fail with "FATAL: kernel too old": use an older release, or boot a newer kernel');
+  } else if (f.libc === undefined) {
+    add('warning', 'no-libc', 'no C library found in the tree (lib*/libc.so.6)', 'a static or musl tree can work, but its kernel needs are not checked');
+  }
+  for (const s of f.shells) {
+    if (!s.present) add('warning', 'shell-missing', `login shell ${s.shell} (used on this host) is not in the tree`, 'its users get /bin/sh there');
+  }
+  for (const name of ['passwd', 'group']) {
+    const e = f.identity[name];
+    if (!e || e.kind === 'missing') {
+      add('warning', 'identity-missing', `the tree has no /etc/${name}: user and group names will not resolve inside`,
+        `create it, or make it a symlink to /local/etc/${name} as CHOS trees did`);
+    }
+  }
+  for (const [name, e] of Object.entries(f.identity)) {
+    // localtime pointing into the tree's zoneinfo is how every distribution ships it.
+    if (name === 'localtime' && e.target?.includes('/zoneinfo/')) continue;
+    if (e.kind === 'symlink' && e.target !== undefined && !e.target.startsWith('/local/') && e.target.startsWith('/')) {
+      add('warning', 'identity-symlink', `/etc/${name} is a symlink to ${e.target}, outside /local`,
+        `chos never follows it: the host's ${name} is shown there instead; make it a symlink to /local/etc/${name}`);
+    }
+  }
+  if (f.setuid + f.setgid > 0) {
+    add('warning', 'setuid-files', `${f.setuid} setuid and ${f.setgid} setgid files: they gain no privilege inside (nosuid, user namespace)`,
+      'users may be surprised that su, sudo, ping or mount fail inside');
+  }
+  for (const w of f.planWarnings) add('warning', 'mount-point', w);
+  if (!out.some((x) => x.level !== 'ok')) add('ok', 'tree-ok', `usable (${f.configuredPath})`);
+  return out;
+}
