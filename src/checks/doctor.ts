@@ -54,7 +54,9 @@ export function hostFindings(): Finding[] {
     out.push({ subject: 'userns', level: 'error', code: 'userns-unprivileged-disabled', message: 'kernel.unprivileged_userns_clone is 0: normal users cannot enter environments', hint: 'sysctl -w kernel.unprivileged_userns_clone=1 (and set it in /etc/sysctl.d/)' });
   }
   const apparmor = readNumber('/proc/sys/kernel/apparmor_restrict_unprivileged_userns');
-  if (apparmor === 1) {
+  if (apparmor === 1 && fs.existsSync('/etc/apparmor.d/chos-unshare')) {
+    out.push({ subject: 'apparmor', level: 'ok', code: 'apparmor-userns', message: 'user namespaces are restricted, and /etc/apparmor.d/chos-unshare lets unshare create them' });
+  } else if (apparmor === 1) {
     out.push({ subject: 'apparmor', level: 'warning', code: 'apparmor-userns', message: 'AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+)', hint: 'install the profile shipped in apparmor/chos-unshare: cp apparmor/chos-unshare /etc/apparmor.d/ && apparmor_parser -r /etc/apparmor.d/chos-unshare' });
   }
   return out;
@@ -77,13 +79,15 @@ export function setupFindings(runDir: string): { findings: Finding[]; catalog?: 
   };
 }
 
-/** Enters each environment for real, as the calling user, and runs the tree's /bin/sh. */
+/** Enters each environment for real, as the calling user (root: as nobody), and runs the tree's /bin/sh. */
 export function probeFindings(o: DoctorOptions, catalog: Catalog): Finding[] {
   const out: Finding[] = [];
   for (const e of catalog.environments) {
-    const r = spawnSync(o.launcher, ['/bin/sh', '-c', 'echo chos-probe-ok'], {
-      encoding: 'utf8', timeout: 10_000, cwd: '/', env: { ...o.env, CHOS: e.name, CHOS_RUN_DIR: o.runDir },
-    });
+    // Never run a tree's programs as root: root probes as nobody (what any user would meet).
+    const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'] : [];
+    const argv = [...asNobody, o.launcher, '/bin/sh', '-c', 'echo chos-probe-ok'];
+    const env = { ...o.env, CHOS: e.name, CHOS_RUN_DIR: o.runDir, ...(asNobody.length ? { HOME: '/nonexistent' } : {}) };
+    const r = spawnSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8', timeout: 10_000, cwd: '/', env });
     if (r.stdout === 'chos-probe-ok\n') {
       const health = e.health && e.health !== 'ok' ? ` (chosctl check: ${e.health}${e.problem ? `: ${e.problem}` : ''})` : '';
       out.push({ subject: e.name, level: e.health === 'error' ? 'warning' : 'ok', code: 'probe', message: `entered and ran /bin/sh${health}` });

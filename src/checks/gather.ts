@@ -11,8 +11,9 @@ import { IDENTITY_FILES } from '../plan/root-plan.js';
 
 /**
  * Resolves `rel` inside `tree` as the kernel would after chroot: absolute link targets start
- * again at the tree's root. Returns the host path of the final file, or undefined when it does
- * not exist or a link leads out of the tree (40 links at most, as the kernel allows).
+ * again at the tree's root, `/local/…` continues on the host (as it does inside). Returns the
+ * host path of the final file, or undefined when it does not exist (40 links at most, as the
+ * kernel allows).
  */
 export function resolveInTree(tree: string, rel: string): string | undefined {
   const todo = rel.split('/').filter((s) => s !== '' && s !== '.');
@@ -34,7 +35,15 @@ export function resolveInTree(tree: string, rel: string): string | undefined {
     if (st.isSymbolicLink()) {
       if (++links > 40) return undefined;
       const target = fs.readlinkSync(p);
-      if (target.startsWith('/local/')) return undefined; // the host's, not the tree's
+      if (target.startsWith('/local/')) {
+        // Inside, /local is the host root: the rest resolves on the host.
+        const host = path.join(target.slice('/local'.length), ...todo);
+        try {
+          return fs.realpathSync(host);
+        } catch {
+          return undefined;
+        }
+      }
       if (target.startsWith('/')) done.length = 0;
       todo.unshift(...target.split('/').filter((s) => s !== '' && s !== '.'));
       continue;
@@ -68,7 +77,6 @@ function chainOf(p: string): PathOwner[] {
     const q = '/' + parts.slice(0, i).join('/');
     try {
       const st = fs.statSync(q);
-      // A sticky world-writable directory (/tmp) still lets others replace the tree's parent.
       out.push({ path: q, uid: st.uid, mode: st.mode });
     } catch {
       break;

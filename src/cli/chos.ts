@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { nameProblem } from '../config/names.js';
 import { ChosError, Exit } from '../errors.js';
 import { DEFAULT_RUN_DIR, readCatalog } from '../prepare/setup.js';
 import { type Selection, select } from '../select/index.js';
@@ -13,7 +14,7 @@ import { type Io, processIo } from './io.js';
 import { runCommand } from './run.js';
 
 export const CHOS_USAGE = `Usage: chos [COMMAND [ARG...]]
-       chos --list | --which | --doctor [--json] | --version | --help
+       chos --list | --which | --use NAME | --doctor [--json] | --version | --help
 
 Run COMMAND, or your login shell when no COMMAND is given, in the OS environment you chose.
 The environment is chosen by $CHOS, else by the first line of ~/.chos, else "default";
@@ -25,12 +26,13 @@ root is visible at /local.
   (no command)   starts your login shell with the environment cleaned to the tree's %ENV list
   --list         list the environments of this host (* marks the one you would get)
   --which        print the environment this process is in ("root" on the host)
+  --use NAME     choose NAME from now on: checks it and writes ~/.chos (atomically)
   --doctor       check that you can use chos here: user namespaces, setup, ~/.chos, and
                  each environment entered for real (exit 0 ok, 1 warnings, 3 errors)
   --version      print the version
   --help         print this help
   --             end of options (for a command whose name starts with '-')
---list, --doctor, --version and --help run on the host only; inside an environment, chos can run a
+--list, --use, --doctor, --version and --help run on the host only; inside an environment, chos can run a
 command or a shell in that same environment and answer --which.
 
 Examples:
@@ -69,7 +71,7 @@ export function chosMain(argv: readonly string[], io: Io = processIo()): number 
       ({ values } = parseArgs({
         args: [...argv],
         options: {
-          list: { type: 'boolean' }, doctor: { type: 'boolean' }, json: { type: 'boolean' },
+          list: { type: 'boolean' }, doctor: { type: 'boolean' }, json: { type: 'boolean' }, use: { type: 'string' },
           version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
         },
         strict: true,
@@ -87,12 +89,37 @@ export function chosMain(argv: readonly string[], io: Io = processIo()): number 
       return Exit.ok;
     }
     if (values.list) return list(io);
+    if (values.use !== undefined) return use(io, values.use);
     if (values.doctor) {
       const runDir = io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR;
       return report(io, runDoctor({ runDir, launcher: path.resolve(__dirname, '..', 'bin', 'chos'), home: io.env['HOME'], env: { ...io.env } }), values.json ?? false);
     }
     throw new ChosError('usage', 'no option given', { hint: "run 'chos --help'", exitCode: Exit.failed });
   });
+}
+
+/** Validates NAME against this host's environments and writes ~/.chos by rename(2). */
+function use(io: Io, name: string): number {
+  const why = nameProblem(name);
+  if (why) throw new ChosError('invalid-name', `invalid environment name "${name}": ${why}`, { hint: "run 'chos --list'" });
+  const runDir = io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR;
+  const catalog = readCatalog(runDir);
+  if (name !== 'root' && !catalog?.environments.some((e) => e.name === name)) {
+    throw new ChosError('unknown-environment', `unknown environment "${name}"`, { hint: "run 'chos --list' to see the environments of this host" });
+  }
+  const home = io.env['HOME'];
+  if (!home) throw new ChosError('usage', 'HOME is not set: cannot find ~/.chos');
+  const file = path.join(home, '.chos');
+  const tmp = path.join(home, `.chos.tmp-${process.pid}`);
+  try {
+    fs.writeFileSync(tmp, `${name}\n`, { mode: 0o644, flag: 'wx' });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new ChosError('usage', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { exitCode: Exit.failed });
+  }
+  io.out(`chos: ~/.chos now chooses "${name}" (for new logins and for chos without $CHOS)\n`);
+  return Exit.ok;
 }
 
 function list(io: Io): number {

@@ -10,6 +10,7 @@ import { runCheck } from '../checks/run-check.js';
 import { runDoctor } from '../checks/doctor.js';
 import { type Io, processIo } from './io.js';
 import { report } from './report.js';
+import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
 import { runCommand } from './run.js';
 
 export const CHOSCTL_USAGE = `Usage: chosctl COMMAND [OPTION...]
@@ -30,6 +31,10 @@ Commands:
              against the running one, the architecture.
   doctor     check this host: unshare, user namespaces (sysctls, AppArmor), whether setup is
              current, and enter each environment for real.
+  sshd-config
+             print the sshd configuration that puts ssh, scp, sftp and rsync sessions into the
+             user's chosen environment; with --install write it to
+             /etc/ssh/sshd_config.d/chos.conf and check it with sshd -t. Then reload sshd.
   help       print this help;  version  print the version
 
 Options:
@@ -38,6 +43,9 @@ Options:
   --run-dir DIR      where prepared environments live (default: /run/chos, or $CHOS_RUN_DIR)
   --dry-run          (setup) print the mount operations instead of performing them
   --json             (check, doctor) print the findings as JSON
+  --group GROUP      (sshd-config) move only members of GROUP (default: every user but root)
+  --login PATH       (sshd-config) chos-login as sshd should run it (default: this installation's)
+  --install          (sshd-config) write and check the drop-in
 
 Examples:
   chosctl setup
@@ -63,6 +71,9 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           'run-dir': { type: 'string' },
           'dry-run': { type: 'boolean' },
           json: { type: 'boolean' },
+          group: { type: 'string' },
+          login: { type: 'string' },
+          install: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
           version: { type: 'boolean' },
         },
@@ -107,6 +118,16 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         return status(io, runDir);
       case 'check':
         return report(io, runCheck({ chosFile: values.config, sysconfigFile: values.sysconfig }, positionals.slice(1)), values.json ?? false);
+      case 'sshd-config': {
+        const text = renderSshdConfig({ group: values.group, login: values.login ?? path.join(path.dirname(launcher), 'chos-login') });
+        if (values.install) {
+          installSshdConfig(text);
+          io.out(`chosctl: wrote ${DROP_IN}; sshd -t accepts it. Reload sshd to apply it.\n`);
+        } else {
+          io.out(text);
+        }
+        return Exit.ok;
+      }
       case 'doctor':
         return report(io, runDoctor({ runDir, launcher, home: io.env['HOME'], env: { ...io.env } }), values.json ?? false);
       default:

@@ -92,11 +92,13 @@ export function chos(args: readonly string[], opts: { env?: Record<string, strin
 function ensureUser(): void {
   if (run('getent', ['group', GROUP]).status !== 0) must('groupadd', [GROUP]);
   if (run('getent', ['passwd', USER]).status !== 0) must('useradd', ['-m', '-s', '/bin/bash', '-G', GROUP, USER]);
+  // No password, but not locked ("!"): sshd refuses even key logins to locked accounts.
+  must('usermod', ['-p', '*', USER]);
 }
 
 function ensureTrees(): void {
-  const missing = RELEASES.filter((r) => !fs.existsSync(path.join(TREES, `${r.suite}.complete`)));
-  if (missing.length > 0) must('sh', [path.join(REPO, 'test', 'setup', 'make-trees.sh'), TREES]);
+  // Cheap when the cache is current (it compares each tree's recorded package list).
+  must('sh', [path.join(REPO, 'test', 'setup', 'make-trees.sh'), TREES]);
   // The test user must be able to reach the trees (they are root-owned and read-only to users).
   for (let d = TREES; d !== '/'; d = path.dirname(d)) fs.chmodSync(d, fs.statSync(d).mode | 0o005);
 }
