@@ -266,6 +266,18 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
       log = fs.existsSync(AUTH_LOG) ? fs.readFileSync(AUTH_LOG, 'utf8') : '';
     }
     assert.match(log, new RegExp(`chos(\\[\\d+\\])?: user=${USER} uid=${userInfo().uid} env=debian13 via=ssh`));
+    // An interactive ssh login is recorded once; a login shell started by chos as via=cli.
+    const before = log.split('\n').length;
+    assert.equal(ssh([], { extra: ['-tt'], input: 'exit\n' }).status, 0);
+    assert.equal(chos([], { env: userEnv({ CHOS: 'debian11' }), input: 'exit\n' }).status, 0);
+    for (let i = 0; i < 50 && !/via=cli/.test(log); i++) {
+      spawnSync('sleep', ['0.1']);
+      log = fs.readFileSync(AUTH_LOG, 'utf8');
+    }
+    const added = log.split('\n').slice(before - 1).filter((l) => l.includes('chos'));
+    assert.equal(added.length, 2, added.join('\n'));
+    assert.match(added[0] ?? '', /env=debian13 via=ssh/);
+    assert.match(added[1] ?? '', new RegExp(`user=${USER} uid=\\d+ env=debian11 via=cli`));
   });
 
   it('chos --use validates the name and writes ~/.chos, which the next login follows', () => {
