@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nameProblem } from '../config/names.js';
+import { configStamp } from '../prepare/load-config.js';
 import { type Catalog, readCatalog } from '../prepare/setup.js';
 import { userFileChoice } from '../select/select.js';
 import type { Finding } from './findings.js';
@@ -69,7 +70,7 @@ export function setupFindings(runDir: string): { findings: Finding[]; catalog?: 
   }
   let stale = true;
   try {
-    stale = fs.statSync(catalog.configFile).mtimeMs !== catalog.configMtimeMs;
+    stale = configStamp(catalog.configFile) !== catalog.configMtimeMs;
   } catch { /* missing: stale */ }
   return {
     catalog,

@@ -57,12 +57,12 @@ export function runCheck(paths: ConfigPaths, names: readonly string[]): Finding[
       real = fs.realpathSync(e.path);
     } catch { /* gatherTree reports it missing */ }
     if (OVERLAY_UNSAFE.test(real)) {
-      findings.push({ subject: e.name, level: 'error', code: 'tree-path-unsafe', message: `the tree path holds ':', ',' or '\\', which overlayfs cannot take: ${real}`, hint: 'move or rename the tree', file: cfg.chosFile, line: e.line });
+      findings.push({ subject: e.name, level: 'error', code: 'tree-path-unsafe', message: `the tree path holds ':', ',' or '\\', which overlayfs cannot take: ${real}`, hint: 'move or rename the tree', file: e.file ?? cfg.chosFile, line: e.line });
     }
     const conf = parseTreeConf(readTreeFile(real, 'etc/chos.conf') ?? '', `${real}/etc/chos.conf`);
     findings.push(...conf.diagnostics.map((d) => ({ ...fromDiagnostic(d), subject: e.name })));
     const treeFindings = checkTree(gatherTree(e.name, e.path, fs.existsSync(real) ? planWarnings(e.name, real, cfg.sys.bindMounts) : []));
-    findings.push(...treeFindings.map((f) => ({ ...f, file: cfg.chosFile, line: e.line })));
+    findings.push(...treeFindings.map((f) => ({ ...f, file: e.file ?? cfg.chosFile, line: e.line })));
   }
   return findings;
 }

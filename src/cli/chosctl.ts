@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChosError, Exit } from '../errors.js';
+import { configStamp } from '../prepare/load-config.js';
 import { DEFAULT_RUN_DIR, readCatalog, setup, teardown } from '../prepare/setup.js';
 import { VERSION } from '../version.js';
 import { runCheck } from '../checks/run-check.js';
@@ -144,7 +145,7 @@ function status(io: Io, runDir: string): number {
   }
   let stale = false;
   try {
-    stale = fs.statSync(catalog.configFile).mtimeMs !== catalog.configMtimeMs;
+    stale = configStamp(catalog.configFile) !== catalog.configMtimeMs;
   } catch {
     stale = true;
   }

@@ -15,6 +15,8 @@ export interface EnvEntry {
   /** When set, this entry is another name for the entry `aliasOf` (only `default` may be). */
   readonly aliasOf?: string;
   readonly line: number;
+  /** The file the entry was read from (/etc/chos or a drop-in beside it). */
+  readonly file?: string;
 }
 
 export interface ChosFile {
@@ -34,7 +36,7 @@ export function normalisePath(p: string): string | undefined {
   return '/' + parts.join('/');
 }
 
-export function parseChosFile(text: string, file: string): ChosFile {
+export function parseChosFile(text: string, file: string, opts: { checkAliases?: boolean } = {}): ChosFile {
   const diagnostics: Diagnostic[] = [];
   const entries: EnvEntry[] = [];
   const firstLine = new Map<string, number>();
@@ -90,7 +92,7 @@ export function parseChosFile(text: string, file: string): ChosFile {
         continue;
       }
       firstLine.set(name, no);
-      entries.push({ name, path: '', aliasOf: target, line: no });
+      entries.push({ name, path: '', aliasOf: target, line: no, file });
       continue;
     }
     const path = normalisePath(rawPath);
@@ -107,19 +109,53 @@ export function parseChosFile(text: string, file: string): ChosFile {
       continue;
     }
     firstLine.set(name, no);
-    entries.push({ name, path, line: no });
+    entries.push({ name, path, line: no, file });
   }
 
-  // `default` naming another entry must name one that exists (and not itself, nor another alias).
-  for (const e of entries) {
-    if (e.aliasOf === undefined) continue;
-    const target = entries.find((t) => t.name === e.aliasOf);
-    if (e.aliasOf !== ROOT_NAME && (target === undefined || target.aliasOf !== undefined)) {
-      problem(e.line, `"default" names "${e.aliasOf}", which is not an environment defined by a path in this file`);
-    }
-  }
+  if (opts.checkAliases ?? true) diagnostics.push(...aliasProblems(entries, 'in this file'));
   return {
     entries: entries.filter((e) => !diagnostics.some((d) => d.severity === 'error' && d.line === e.line)),
     diagnostics,
   };
 }
+
+/** `default` naming another entry must name one that exists (not itself, nor another alias). */
+function aliasProblems(entries: readonly EnvEntry[], where: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const e of entries) {
+    if (e.aliasOf === undefined) continue;
+    const target = entries.find((t) => t.name === e.aliasOf);
+    if (e.aliasOf !== ROOT_NAME && (target === undefined || target.aliasOf !== undefined)) {
+      out.push({ file: e.file ?? '', line: e.line, severity: 'error', message: `"default" names "${e.aliasOf}", which is not an environment defined by a path ${where}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Merges /etc/chos with its drop-ins (/etc/chos.d/*.conf, written by `chosctl create`), in
+ * order: a name defined twice across files is an error naming both places; the merged list
+ * keeps the first definition.
+ */
+export function mergeChosFiles(files: readonly ChosFile[]): ChosFile {
+  const entries: EnvEntry[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const f of files) {
+    diagnostics.push(...f.diagnostics);
+    for (const e of f.entries) {
+      const first = entries.find((x) => x.name === e.name);
+      if (first) {
+        diagnostics.push({
+          file: e.file ?? '', line: e.line, severity: 'error',
+          message: `duplicate environment "${e.name}": already defined at ${first.file ?? ''}:${first.line}`,
+          hint: 'remove or rename one of the two',
+        });
+        continue;
+      }
+      entries.push(e);
+    }
+  }
+  diagnostics.push(...aliasProblems(entries, 'in the configuration'));
+  return { entries: entries.filter((e) => !diagnostics.some((d) => d.severity === 'error' && d.file === e.file && d.line === e.line)), diagnostics };
+}
+

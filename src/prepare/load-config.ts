@@ -2,7 +2,8 @@
 // I/O (reads only). Every problem is collected; the caller decides whether to go on.
 
 import * as fs from 'node:fs';
-import { type ChosFile, type Diagnostic, type SysConfig, parseChosFile, parseSysConfig } from '../config/index.js';
+import * as path from 'node:path';
+import { type ChosFile, type Diagnostic, type SysConfig, mergeChosFiles, parseChosFile, parseSysConfig } from '../config/index.js';
 
 export const DEFAULT_CHOS_FILE = '/etc/chos';
 export const DEFAULT_SYSCONFIG_FILE = '/etc/sysconfig/chos';
@@ -66,17 +67,46 @@ function readChecked(file: string, required: boolean): { text?: string; diagnost
   }
 }
 
+/** The drop-in directory beside an environment list: /etc/chos → /etc/chos.d. */
+export function dropInDir(chosFile: string): string {
+  return `${chosFile}.d`;
+}
+
+/** Drop-in files (`*.conf`, sorted by name); none when the directory does not exist. */
+export function dropInFiles(chosFile: string): string[] {
+  try {
+    return fs.readdirSync(dropInDir(chosFile)).filter((n) => n.endsWith('.conf')).sort().map((n) => path.join(dropInDir(chosFile), n));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A stamp that changes whenever the environment list may have: the newest modification time
+ * of /etc/chos, its drop-in directory and each drop-in. Compared by `status` and `doctor`.
+ */
+export function configStamp(chosFile: string): number {
+  let stamp = 0;
+  for (const p of [chosFile, dropInDir(chosFile), ...dropInFiles(chosFile)]) {
+    try {
+      stamp = Math.max(stamp, fs.statSync(p).mtimeMs);
+    } catch { /* absent */ }
+  }
+  return stamp;
+}
+
 export function loadConfig(paths: ConfigPaths = {}): LoadedConfig {
   const sysFile = paths.sysconfigFile ?? DEFAULT_SYSCONFIG_FILE;
   const sysRead = readChecked(sysFile, false);
   const sys = sysRead.text === undefined ? { bindMounts: [], diagnostics: [] } : parseSysConfig(sysRead.text, sysFile);
   const chosFile = paths.chosFile ?? sys.chosFile ?? DEFAULT_CHOS_FILE;
-  const chosRead = readChecked(chosFile, true);
-  const chos = chosRead.text === undefined ? { entries: [], diagnostics: [] } : parseChosFile(chosRead.text, chosFile);
+  const reads = [{ file: chosFile, ...readChecked(chosFile, true) }, ...dropInFiles(chosFile).map((f) => ({ file: f, ...readChecked(f, true) }))];
+  const parsed = reads.map((r) => (r.text === undefined ? { entries: [], diagnostics: [] } : parseChosFile(r.text, r.file, { checkAliases: false })));
+  const chos = mergeChosFiles(parsed);
   return {
     chosFile,
     chos,
     sys,
-    diagnostics: [...sysRead.diagnostics, ...sys.diagnostics, ...chosRead.diagnostics, ...chos.diagnostics],
+    diagnostics: [...sysRead.diagnostics, ...sys.diagnostics, ...reads.flatMap((r) => r.diagnostics), ...chos.diagnostics],
   };
 }

@@ -22,7 +22,7 @@ import { hostFacts, prettyName, readTreeFile, treeFacts } from './facts.js';
 import { checkTree } from '../checks/tree-check.js';
 import { gatherTree } from '../checks/gather.js';
 import { type Level, worst } from '../checks/findings.js';
-import { type ConfigPaths, loadConfig } from './load-config.js';
+import { type ConfigPaths, configStamp, loadConfig } from './load-config.js';
 import { mountsUnder, isMountPoint } from './mounts.js';
 
 export const DEFAULT_RUN_DIR = '/run/chos';
@@ -136,16 +136,16 @@ export function setup(opts: SetupOptions): SetupResult {
       real = fs.realpathSync(e.path);
     } catch {
       problems.push({
-        file: cfg.chosFile, line: e.line, severity: 'error',
+        file: e.file ?? cfg.chosFile, line: e.line, severity: 'error',
         message: `tree of "${e.name}" does not exist: ${e.path}`,
         hint: 'create the tree (e.g. with debootstrap) or fix the path',
       });
       continue;
     }
     if (!fs.statSync(real).isDirectory()) {
-      problems.push({ file: cfg.chosFile, line: e.line, severity: 'error', message: `tree of "${e.name}" is not a directory: ${e.path}` });
+      problems.push({ file: e.file ?? cfg.chosFile, line: e.line, severity: 'error', message: `tree of "${e.name}" is not a directory: ${e.path}` });
     } else if (OVERLAY_UNSAFE.test(real)) {
-      problems.push({ file: cfg.chosFile, line: e.line, severity: 'error', message: `tree path of "${e.name}" holds ':', ',' or '\\', which overlayfs cannot take: ${real}` });
+      problems.push({ file: e.file ?? cfg.chosFile, line: e.line, severity: 'error', message: `tree path of "${e.name}" holds ':', ',' or '\\', which overlayfs cannot take: ${real}` });
     } else {
       trees.set(e.name, real);
     }
@@ -234,7 +234,7 @@ export function setup(opts: SetupOptions): SetupResult {
     generation,
     created: new Date().toISOString(),
     configFile: cfg.chosFile,
-    configMtimeMs: fs.statSync(cfg.chosFile).mtimeMs,
+    configMtimeMs: configStamp(cfg.chosFile),
     environments,
   };
   if (opts.dryRun) return { generation, warnings, catalog, script: scripts.map((x) => `# ${x.name}\n${x.script}`).join('\n') };

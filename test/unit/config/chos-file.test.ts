@@ -2,7 +2,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChosFile, type EnvEntry, normalisePath, parseChosFile } from '../../../src/config/chos-file.js';
+import { type ChosFile, type EnvEntry, mergeChosFiles, normalisePath, parseChosFile } from '../../../src/config/chos-file.js';
 import type { Diagnostic } from '../../../src/config/diagnostic.js';
 
 const FILE = '/etc/chos';
@@ -19,7 +19,7 @@ function diag(line: number, severity: Diagnostic['severity'], message: string, h
 }
 const err = (line: number, message: string, hint?: string): Diagnostic => diag(line, 'error', message, hint);
 const warn = (line: number, message: string, hint?: string): Diagnostic => diag(line, 'warning', message, hint);
-const entry = (name: string, path: string, line: number): EnvEntry => ({ name, path, line });
+const entry = (name: string, path: string, line: number): EnvEntry => ({ name, path, line, file: FILE });
 
 interface Case {
   readonly name: string;
@@ -312,25 +312,25 @@ describe('parseChosFile: default', () => {
     {
       name: '"default" may name another environment defined later in the file',
       text: lines('%SHELLS', 'default:el9', 'el9:/srv/el9'),
-      entries: [{ name: 'default', path: '', aliasOf: 'el9', line: 2 }, entry('el9', '/srv/el9', 3)],
+      entries: [{ name: 'default', path: '', aliasOf: 'el9', line: 2, file: FILE }, entry('el9', '/srv/el9', 3)],
       diagnostics: [],
     },
     {
       name: '"default" may name another environment defined earlier, with whitespace around it',
       text: lines('%SHELLS', 'el9:/srv/el9', 'default :  el9  '),
-      entries: [entry('el9', '/srv/el9', 2), { name: 'default', path: '', aliasOf: 'el9', line: 3 }],
+      entries: [entry('el9', '/srv/el9', 2), { name: 'default', path: '', aliasOf: 'el9', line: 3, file: FILE }],
       diagnostics: [],
     },
     {
       name: '"default" may name "root" even when root is not listed',
       text: lines('%SHELLS', 'default:root'),
-      entries: [{ name: 'default', path: '', aliasOf: 'root', line: 2 }],
+      entries: [{ name: 'default', path: '', aliasOf: 'root', line: 2, file: FILE }],
       diagnostics: [],
     },
     {
       name: '"default" may name an alias of the host',
       text: lines('%SHELLS', 'host:/', 'default:host'),
-      entries: [entry('host', '/', 2), { name: 'default', path: '', aliasOf: 'host', line: 3 }],
+      entries: [entry('host', '/', 2), { name: 'default', path: '', aliasOf: 'host', line: 3, file: FILE }],
       diagnostics: [],
     },
     {
@@ -373,7 +373,7 @@ describe('parseChosFile: default', () => {
     {
       name: 'a second "default" is a duplicate naming the first',
       text: lines('%SHELLS', 'el9:/srv/el9', 'default:el9', 'default:/srv/other'),
-      entries: [entry('el9', '/srv/el9', 2), { name: 'default', path: '', aliasOf: 'el9', line: 3 }],
+      entries: [entry('el9', '/srv/el9', 2), { name: 'default', path: '', aliasOf: 'el9', line: 3, file: FILE }],
       diagnostics: [err(4, 'duplicate environment "default": already defined at line 3', 'remove or rename one of the two lines')],
     },
     {
@@ -397,7 +397,7 @@ describe('parseChosFile: diagnostics', () => {
         ['/site/chos', 5, 'error'],
       ],
     );
-    assert.deepEqual(got.entries, [entry('d', '/x', 6)]);
+    assert.deepEqual(got.entries, [{ ...entry('d', '/x', 6), file: '/site/chos' }]);
   });
 });
 
@@ -443,5 +443,35 @@ describe('section lines', () => {
     const r = parse('%SHELLS\nel8:/srv/el8\n%OTHER stuff\nx:/x\n%SHELLS  trailing\nel9:/srv/el9\n');
     assert.deepEqual(r.entries.map((e) => e.name), ['el8', 'el9']);
     assert.deepEqual(r.diagnostics.map((d) => [d.line, d.message]), [[3, 'unknown section "%OTHER": its lines are ignored']]);
+  });
+});
+
+describe('mergeChosFiles: /etc/chos and its drop-ins', () => {
+  const main = parseChosFile('%SHELLS\nroot:/\ndefault:made\nel9:/srv/el9\n', '/etc/chos', { checkAliases: false });
+  const dropIn = parseChosFile('%SHELLS\nmade:/var/lib/chos/envs/made/tree\n', '/etc/chos.d/made.conf', { checkAliases: false });
+
+  test('lets "default" in /etc/chos name an environment from a drop-in', () => {
+    const m = mergeChosFiles([main, dropIn]);
+    assert.deepEqual(m.diagnostics, []);
+    assert.deepEqual(m.entries.map((e) => [e.name, e.file]), [['root', '/etc/chos'], ['default', '/etc/chos'], ['el9', '/etc/chos'], ['made', '/etc/chos.d/made.conf']]);
+  });
+
+  test('refuses a name defined twice across files, naming both places, and keeps the first', () => {
+    const twice = parseChosFile('%SHELLS\nel9:/other\n', '/etc/chos.d/el9.conf', { checkAliases: false });
+    const m = mergeChosFiles([main, dropIn, twice]);
+    assert.deepEqual(m.diagnostics, [{
+      file: '/etc/chos.d/el9.conf', line: 2, severity: 'error',
+      message: 'duplicate environment "el9": already defined at /etc/chos:4', hint: 'remove or rename one of the two',
+    }]);
+    assert.equal(m.entries.find((e) => e.name === 'el9')?.path, '/srv/el9');
+  });
+
+  test('refuses "default" naming an environment no file defines', () => {
+    const m = mergeChosFiles([main]);
+    assert.deepEqual(m.diagnostics, [{
+      file: '/etc/chos', line: 3, severity: 'error',
+      message: '"default" names "made", which is not an environment defined by a path in the configuration',
+    }]);
+    assert.equal(m.entries.some((e) => e.name === 'default'), false);
   });
 });
