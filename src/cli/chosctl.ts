@@ -11,8 +11,11 @@ import { runCheck } from '../checks/run-check.js';
 import { runDoctor } from '../checks/doctor.js';
 import { type Io, processIo } from './io.js';
 import { report } from './report.js';
+import { DEFAULT_STORE, type Source, create, pruneStore, recordedSource, remove } from '../images/create.js';
+import { loadConfig } from '../prepare/load-config.js';
+import { describeDiagnostic } from '../config/diagnostic.js';
 import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
-import { runCommand } from './run.js';
+import { runCommandAsync } from './run.js';
 
 export const CHOSCTL_USAGE = `Usage: chosctl COMMAND [OPTION...]
 
@@ -32,6 +35,19 @@ Commands:
              against the running one, the architecture.
   doctor     check this host: unshare, user namespaces (sysctls, AppArmor), whether setup is
              current, and enter each environment for real.
+  create NAME --debootstrap SUITE [--variant V] [--mirror URL]
+  create NAME --from-tar FILE
+             build an OS tree (debootstrap, or a rootfs tarball — plain, gzip, xz or zstd —
+             vetted and extracted in a sandbox that can write only the staging directory),
+             publish it atomically under the store, register it in /etc/chos.d/NAME.conf,
+             and run setup. Device nodes are dropped; setuid/setgid bits too unless
+             --keep-setuid. Ctrl-C or a crash leaves nothing registered.
+  update NAME
+             build NAME again from its recorded source and swap it in; sessions running in
+             the old tree keep it until they end.
+  remove NAME
+             unregister an environment chosctl created; its tree is deleted once nothing uses it.
+  list       the environments of the configuration, with the file defining each.
   sshd-config
              print the sshd configuration that puts ssh, scp, sftp and rsync sessions into the
              user's chosen environment; with --install write it to
@@ -47,12 +63,18 @@ Options:
   --group GROUP      (sshd-config) move only members of GROUP (default: every user but root)
   --login PATH       (sshd-config) chos-login as sshd should run it (default: this installation's)
   --install          (sshd-config) write and check the drop-in
+  --store DIR        (create, update, remove, setup) where created trees live (default
+                     /var/lib/chos/envs); setup deletes the ones nothing uses any more
+  --keep-setuid      (create, update) keep setuid and setgid bits
+  --quiet, --json    (create, update) print nothing, or one JSON line, instead of steps
 
 Examples:
   chosctl setup
   chosctl setup --dry-run
   chosctl status
   chosctl check debian11 --json
+  chosctl create debian11 --debootstrap bullseye --variant minbase
+  chosctl create site --from-tar /srv/images/site-rootfs.tar.zst
 
 Exit status: 0 done; 1 (status) /etc/chos changed since the last setup, (check, doctor)
 warnings only; 2 usage error; 3 (check, doctor) errors found;
@@ -60,8 +82,8 @@ warnings only; 2 usage error; 3 (check, doctor) errors found;
 up). See chosctl(8).
 `;
 
-export function chosctlMain(argv: readonly string[], io: Io = processIo(), launcher = defaultLauncher()): number {
-  return runCommand('chosctl', io, () => {
+export function chosctlMain(argv: readonly string[], io: Io = processIo(), launcher = defaultLauncher()): Promise<number> {
+  return runCommandAsync('chosctl', io, async () => {
     let parsed;
     try {
       parsed = parseArgs({
@@ -73,6 +95,13 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           'dry-run': { type: 'boolean' },
           json: { type: 'boolean' },
           group: { type: 'string' },
+          debootstrap: { type: 'string' },
+          variant: { type: 'string' },
+          mirror: { type: 'string' },
+          'from-tar': { type: 'string' },
+          store: { type: 'string' },
+          'keep-setuid': { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' },
           login: { type: 'string' },
           install: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
@@ -86,7 +115,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
     }
     const { values, positionals } = parsed;
     const command = values.help ? 'help' : values.version ? 'version' : positionals[0];
-    if (positionals.length > 1 && command !== 'check') {
+    if (positionals.length > 1 && command !== 'check' && !['create', 'update', 'remove'].includes(command ?? '')) {
       throw new ChosError('usage', `unexpected argument "${positionals[1]}"`, { hint: "run 'chosctl help'" });
     }
     const runDir = values['run-dir'] ?? (io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR);
@@ -108,6 +137,9 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           log: (l) => io.out(`chosctl: ${l}\n`),
         });
         for (const w of r.warnings) io.err(`chosctl: warning: ${w}\n`);
+        if (r.script === undefined) {
+          pruneStore(values.store ?? (io.env['CHOS_STORE'] || DEFAULT_STORE), r.catalog.configFile, runDir, (l) => io.out(`chosctl: ${l}\n`));
+        }
         if (r.script !== undefined) io.out(r.script);
         else io.out(`chosctl: ready: ${r.catalog.environments.map((e) => e.name).join(', ') || '(no environments)'}\n`);
         return Exit.ok;
@@ -119,6 +151,54 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         return status(io, runDir);
       case 'check':
         return report(io, runCheck({ chosFile: values.config, sysconfigFile: values.sysconfig }, positionals.slice(1)), values.json ?? false);
+      case 'create':
+      case 'update': {
+        const name = positionals[1];
+        if (!name) throw new ChosError('usage', `chosctl ${command} needs a NAME`, { hint: "run 'chosctl help'" });
+        const store = values.store ?? (io.env['CHOS_STORE'] || DEFAULT_STORE);
+        const chosFile = loadConfig({ chosFile: values.config, sysconfigFile: values.sysconfig }).chosFile;
+        let source: Source;
+        if (command === 'update') {
+          source = recordedSource(store, name);
+        } else if (values.debootstrap !== undefined && values['from-tar'] === undefined) {
+          source = { kind: 'debootstrap', suite: values.debootstrap, ...(values.variant ? { variant: values.variant } : {}), ...(values.mirror ? { mirror: values.mirror } : {}) };
+        } else if (values['from-tar'] !== undefined && values.debootstrap === undefined) {
+          source = { kind: 'tar', file: path.resolve(values['from-tar']) };
+        } else {
+          throw new ChosError('usage', 'give exactly one of --debootstrap SUITE and --from-tar FILE', { hint: "run 'chosctl help'" });
+        }
+        const log = values.quiet || values.json ? (): void => {} : (l: string): void => io.out(`chosctl: ${l}\n`);
+        const made = await create({
+          name, source, chosFile, store, runDir, keepSetuid: values['keep-setuid'] ?? false, replace: command === 'update', log,
+          setup: () => {
+            const r = setup({ chosFile, sysconfigFile: values.sysconfig, runDir, launcher, log });
+            for (const w of r.warnings) if (!values.quiet) io.err(`chosctl: warning: ${w}\n`);
+          },
+        });
+        if (values.json) io.out(JSON.stringify(made) + '\n');
+        else if (!values.quiet) io.out(`chosctl: ready: CHOS=${made.name} chos ...\n`);
+        return Exit.ok;
+      }
+      case 'remove': {
+        const name = positionals[1];
+        if (!name) throw new ChosError('usage', 'chosctl remove needs a NAME', { hint: "run 'chosctl help'" });
+        const chosFile = loadConfig({ chosFile: values.config, sysconfigFile: values.sysconfig }).chosFile;
+        const store = values.store ?? (io.env['CHOS_STORE'] || DEFAULT_STORE);
+        const log = (l: string): void => io.out(`chosctl: ${l}\n`);
+        remove(name, chosFile, store, runDir, () => {
+          setup({ chosFile, sysconfigFile: values.sysconfig, runDir, launcher, log });
+        }, log);
+        return Exit.ok;
+      }
+      case 'list': {
+        const cfg = loadConfig({ chosFile: values.config, sysconfigFile: values.sysconfig });
+        for (const d of cfg.diagnostics.filter((x) => x.severity === 'error')) io.err(`chosctl: error: ${describeDiagnostic(d)}\n`);
+        const rows = cfg.chos.entries.map((e) => [e.name, e.aliasOf ? `-> ${e.aliasOf}` : e.path, e.file ?? cfg.chosFile]);
+        const w = [0, 1].map((i) => Math.max(4, ...rows.map((r) => (r[i] ?? '').length)));
+        io.out(`${'NAME'.padEnd(w[0] ?? 4)}  ${'PATH'.padEnd(w[1] ?? 4)}  DEFINED IN\n`);
+        for (const r of rows) io.out(`${(r[0] ?? '').padEnd(w[0] ?? 4)}  ${(r[1] ?? '').padEnd(w[1] ?? 4)}  ${r[2]}\n`);
+        return Exit.ok;
+      }
       case 'sshd-config': {
         const text = renderSshdConfig({ group: values.group, login: values.login ?? path.join(path.dirname(launcher), 'chos-login') });
         if (values.install) {

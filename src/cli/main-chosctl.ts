@@ -1,4 +1,6 @@
 // Entry point of dist/chosctl.cjs (started by bin/chosctl). I/O.
 import { chosctlMain } from './chosctl.js';
 
-process.exitCode = chosctlMain(process.argv.slice(2));
+void chosctlMain(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -16,3 +16,15 @@ export function runCommand(prog: string, io: Io, fn: () => number): number {
     return Exit.failed;
   }
 }
+
+/** The same for a command that finishes later (chosctl create). */
+export async function runCommandAsync(prog: string, io: Io, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    return runCommand(prog, io, () => {
+      throw e;
+    });
+  }
+}
+

@@ -1,0 +1,245 @@
+// `chosctl create|update|remove`: build an OS tree (debootstrap, or a rootfs tarball extracted
+// in a sandbox), publish it by rename, register it with a drop-in beside /etc/chos, prepare
+// it. Never half-done: the tree is complete before anything names it; a killed run leaves a
+// staging directory the next run removes. I/O, root only.
+
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { nameProblem } from '../config/names.js';
+import { ChosError } from '../errors.js';
+import { dropInDir, loadConfig } from '../prepare/load-config.js';
+import { DEFAULT_CAPS, vetListing } from './tar-listing.js';
+import { runSandboxed } from './sandbox.js';
+
+export const DEFAULT_STORE = '/var/lib/chos/envs';
+
+export type Source =
+  | { readonly kind: 'debootstrap'; readonly suite: string; readonly variant?: string; readonly mirror?: string }
+  | { readonly kind: 'tar'; readonly file: string };
+
+export interface CreateOptions {
+  readonly name: string;
+  readonly source: Source;
+  readonly chosFile: string;
+  readonly store: string;
+  readonly runDir: string;
+  readonly keepSetuid: boolean;
+  /** Replace an environment this command created before (update). */
+  readonly replace: boolean;
+  readonly log: (line: string) => void;
+  /** Runs `chosctl setup` once the tree is registered. */
+  readonly setup: () => void;
+}
+
+export interface Created {
+  readonly name: string;
+  readonly tree: string;
+  readonly dropIn: string;
+}
+
+/** The drop-in that registers a created environment. Pure. */
+export function renderDropIn(name: string, tree: string, source: Source): string {
+  const from = source.kind === 'tar' ? `--from-tar ${source.file}` : `--debootstrap ${source.suite}`;
+  return `# Written by chosctl create (${from}); chosctl remove ${name} deletes it.\n%SHELLS\n${name}:${tree}\n`;
+}
+
+/** Checks what an admin typed before anything runs. Pure. */
+export function sourceProblem(s: Source): string | undefined {
+  if (s.kind === 'debootstrap') {
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(s.suite)) return `invalid suite "${s.suite}"`;
+    if (s.variant !== undefined && !/^[a-z-]+$/.test(s.variant)) return `invalid variant "${s.variant}"`;
+    if (s.mirror !== undefined && !/^https?:\/\/[^\s'"\\]+$/.test(s.mirror)) return `invalid mirror URL "${s.mirror}"`;
+    return undefined;
+  }
+  if (!s.file.startsWith('/')) return `the archive path must be absolute, found "${s.file}"`;
+  return undefined;
+}
+
+function spawnLogged(cmd: string, args: string[], what: string, onSpawn: (kill: () => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    onSpawn(() => p.kill('SIGTERM'));
+    let tail = '';
+    const keep = (d: Buffer): void => {
+      tail = (tail + d.toString()).slice(-4000);
+    };
+    p.stdout.on('data', keep);
+    p.stderr.on('data', keep);
+    p.on('error', (e) => reject(new ChosError('setup-failed', `${what}: cannot start ${cmd} (${e.message})`)));
+    p.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new ChosError('setup-failed', `${what} failed (${signal ?? `status ${String(code)}`}): ${tail.trim().split('\n').slice(-3).join('; ')}`));
+    });
+  });
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Removes staging directories and half-written drop-ins that killed runs left behind. */
+export function cleanLeftovers(store: string, chosFile: string, log: (l: string) => void): void {
+  const staging = path.join(store, '.staging');
+  for (const d of fs.existsSync(staging) ? fs.readdirSync(staging) : []) {
+    const pid = Number(d.split('-').pop());
+    if (pid > 0 && isAlive(pid) && pid !== process.pid) continue;
+    fs.rmSync(path.join(staging, d), { recursive: true, force: true });
+    log(`removed leftover ${path.join(staging, d)}`);
+  }
+  const dir = dropInDir(chosFile);
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const m = /\.tmp-(\d+)$/.exec(f);
+    if (m && !isAlive(Number(m[1]))) fs.rmSync(path.join(dir, f), { force: true });
+  }
+}
+
+/** Trees of NAME in the store that neither the config nor any prepared generation uses. */
+export function pruneTrees(name: string, store: string, chosFile: string, runDir: string, log: (l: string) => void): void {
+  const trees = path.join(store, name, 'trees');
+  if (!fs.existsSync(trees)) return;
+  const cfg = loadConfig({ chosFile });
+  const used = new Set(cfg.chos.entries.map((e) => e.path));
+  // Every generation still present binds its trees; sessions may run in it.
+  for (const g of fs.existsSync(runDir) ? fs.readdirSync(runDir).filter((n) => n.startsWith('gen-')) : []) {
+    try {
+      const c = JSON.parse(fs.readFileSync(path.join(runDir, g, 'catalog.json'), 'utf8')) as { environments: Array<{ path: string }> };
+      for (const e of c.environments) used.add(e.path);
+    } catch { /* half-made generation: its mounts, if any, keep the tree busy anyway */ }
+  }
+  for (const id of fs.readdirSync(trees)) {
+    const p = path.join(trees, id);
+    if (used.has(p)) continue;
+    fs.rmSync(p, { recursive: true, force: true });
+    log(`deleted unused tree ${p}`);
+  }
+  if (fs.readdirSync(trees).length === 0 && !fs.existsSync(path.join(dropInDir(chosFile), `${name}.conf`))) {
+    fs.rmSync(path.join(store, name), { recursive: true, force: true });
+  }
+}
+
+/** pruneTrees for every environment in the store (run after each setup). */
+export function pruneStore(store: string, chosFile: string, runDir: string, log: (l: string) => void): void {
+  if (!fs.existsSync(store)) return;
+  for (const name of fs.readdirSync(store)) {
+    if (!name.startsWith('.')) pruneTrees(name, store, chosFile, runDir, log);
+  }
+}
+
+export async function create(o: CreateOptions): Promise<Created> {
+  if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl create must run as root');
+  const why = nameProblem(o.name);
+  if (why) throw new ChosError('invalid-name', `invalid environment name "${o.name}": ${why}`);
+  if (o.name === 'root' || o.name === 'default') throw new ChosError('invalid-name', `"${o.name}" is reserved`, { hint: 'pick another name; point default at it in /etc/chos' });
+  const bad = sourceProblem(o.source);
+  if (bad) throw new ChosError('usage', bad);
+  const dropIn = path.join(dropInDir(o.chosFile), `${o.name}.conf`);
+  const cfg = loadConfig({ chosFile: o.chosFile });
+  const existing = cfg.chos.entries.find((e) => e.name === o.name);
+  if (existing && !(o.replace && existing.file === dropIn)) {
+    throw new ChosError('usage', `environment "${o.name}" already exists (${existing.file ?? o.chosFile}:${existing.line})`, {
+      hint: existing.file === dropIn ? `chosctl update ${o.name}, or chosctl remove ${o.name} first` : 'pick another name',
+    });
+  }
+  if (o.replace && !existing) throw new ChosError('unknown-environment', `no environment "${o.name}" created by chosctl`, { hint: 'chosctl create it first' });
+  if (o.source.kind === 'tar' && !fs.existsSync(o.source.file)) throw new ChosError('usage', `archive not found: ${o.source.file}`);
+
+  fs.mkdirSync(path.join(o.store, '.staging'), { recursive: true, mode: 0o755 });
+  cleanLeftovers(o.store, o.chosFile, o.log);
+  const id = `${Date.now()}-${process.pid}`;
+  const staging = path.join(o.store, '.staging', `${o.name}-${id}-${process.pid}`);
+  const tree = path.join(staging, 'tree');
+  fs.mkdirSync(tree, { recursive: true, mode: 0o755 });
+
+  let kill: () => void = () => {};
+  const onSignal = (sig: NodeJS.Signals): void => {
+    kill();
+    fs.rmSync(staging, { recursive: true, force: true });
+    o.log(`interrupted (${sig}): removed ${staging}`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (o.source.kind === 'debootstrap') {
+      o.log(`debootstrap ${o.source.suite} into ${tree}`);
+      await spawnLogged('debootstrap', [
+        ...(o.source.variant ? [`--variant=${o.source.variant}`] : []), o.source.suite, tree, ...(o.source.mirror ? [o.source.mirror] : []),
+      ], 'debootstrap', (k) => { kill = k; });
+    } else {
+      const archive: [string, string] = [o.source.file, '/tmp/archive'];
+      o.log(`checking ${o.source.file}`);
+      const listing = await runSandboxed({ writable: staging, readOnly: [archive], onSpawn: (k) => { kill = k; } },
+        ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', '/tmp/archive'], 'reading the archive');
+      const problems = vetListing(listing.split('\n'), DEFAULT_CAPS);
+      if (problems.length > 0) {
+        throw new ChosError('setup-failed', `refusing ${o.source.file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+      }
+      o.log(`extracting ${o.source.file}`);
+      await runSandboxed({ writable: staging, readOnly: [archive], onSpawn: (k) => { kill = k; } },
+        ['tar', '--extract', '--same-permissions', '--same-owner', '--numeric-owner', '--xattrs', '--xattrs-include=user.*',
+          '--xattrs-include=security.capability', '-f', '/tmp/archive', '-C', tree], 'extracting the archive');
+    }
+    // Device nodes are not carried (each environment shows the host's /dev); setuid and
+    // setgid bits are dropped unless asked to keep them (they gain nothing inside anyway).
+    await runSandboxed({ writable: staging, onSpawn: (k) => { kill = k; } }, ['find', tree, '-xdev', '(', '-type', 'b', '-o', '-type', 'c', ')', '-delete'], 'removing device nodes');
+    if (!o.keepSetuid) {
+      await runSandboxed({ writable: staging, onSpawn: (k) => { kill = k; } }, ['find', tree, '-xdev', '-type', 'f', '-perm', '/6000', '-exec', 'chmod', 'ug-s', '{}', '+'], 'dropping setuid bits');
+    }
+    fs.chownSync(tree, 0, 0);
+    fs.chmodSync(tree, 0o755);
+
+    // Publish: the complete tree by rename, then the drop-in by rename (the registration).
+    const trees = path.join(o.store, o.name, 'trees');
+    fs.mkdirSync(trees, { recursive: true, mode: 0o755 });
+    const final = path.join(trees, id);
+    fs.renameSync(tree, final);
+    fs.mkdirSync(dropInDir(o.chosFile), { recursive: true, mode: 0o755 });
+    const tmp = `${dropIn}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, renderDropIn(o.name, final, o.source), { mode: 0o644 });
+    fs.writeFileSync(path.join(o.store, o.name, 'source.json'), JSON.stringify(o.source) + '\n', { mode: 0o644 });
+    fs.renameSync(tmp, dropIn);
+    fs.rmSync(staging, { recursive: true, force: true });
+    o.log(`registered "${o.name}" in ${dropIn}`);
+    o.setup();
+    pruneTrees(o.name, o.store, o.chosFile, o.runDir, o.log);
+    return { name: o.name, tree: final, dropIn };
+  } catch (e) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+/** The recorded source of an environment chosctl created, for `chosctl update`. */
+export function recordedSource(store: string, name: string): Source {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(store, name, 'source.json'), 'utf8')) as Source;
+  } catch {
+    throw new ChosError('unknown-environment', `no environment "${name}" created by chosctl in ${store}`);
+  }
+}
+
+export function remove(name: string, chosFile: string, store: string, runDir: string, setup: () => void, log: (l: string) => void): void {
+  if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl remove must run as root');
+  const dropIn = path.join(dropInDir(chosFile), `${name}.conf`);
+  if (!fs.existsSync(dropIn)) {
+    throw new ChosError('unknown-environment', `no environment "${name}" created by chosctl (${dropIn} does not exist)`, {
+      hint: 'environments listed in /etc/chos itself are removed by editing that file',
+    });
+  }
+  fs.rmSync(dropIn);
+  log(`unregistered "${name}"`);
+  setup();
+  pruneTrees(name, store, chosFile, runDir, log);
+  if (fs.existsSync(path.join(store, name, 'trees'))) {
+    log(`kept the tree of "${name}" while a prepared generation or a session uses it; a later chosctl setup deletes it`);
+  }
+}

@@ -1,0 +1,59 @@
+// Runs a program as root in a bubblewrap sandbox where the only writable place is one staging
+// directory: whatever bug an extractor has, it can write nowhere else (every tar/OCI extractor
+// in the field has had path-escape bugs). I/O.
+
+import { spawn } from 'node:child_process';
+import { ChosError } from '../errors.js';
+
+/** What an extractor needs as root: set owners and modes, make device nodes (removed later). */
+const CAPS = ['CAP_CHOWN', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_DAC_OVERRIDE', 'CAP_MKNOD', 'CAP_SETFCAP'];
+
+export interface SandboxOptions {
+  /** The one directory the program may write (bound at the same path). */
+  readonly writable: string;
+  /** Files or directories shown read-only inside, at a path under /tmp: [hostPath, insidePath]. */
+  readonly readOnly?: ReadonlyArray<readonly [string, string]>;
+  /** Called with each chunk the program writes to stdout. */
+  readonly onStdout?: (chunk: Buffer) => void;
+  /** Lets the caller kill the program (Ctrl-C). */
+  readonly onSpawn?: (kill: () => void) => void;
+}
+
+export function sandboxArgs(o: SandboxOptions, argv: readonly string[]): string[] {
+  return [
+    '--ro-bind', '/', '/',
+    '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+    '--bind', o.writable, o.writable,
+    // Inside paths live under the fresh /tmp: the rest of the root is read-only.
+    ...(o.readOnly ?? []).flatMap(([h, i]) => ['--ro-bind', h, i]),
+    '--unshare-pid', '--unshare-ipc', '--unshare-net', '--unshare-uts',
+    '--die-with-parent', '--new-session',
+    '--cap-drop', 'ALL', ...CAPS.flatMap((c) => ['--cap-add', c]),
+    '--', ...argv,
+  ];
+}
+
+/** Runs argv in the sandbox; resolves with stdout as text, rejects with the tail of stderr. */
+export function runSandboxed(o: SandboxOptions, argv: readonly string[], what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('bwrap', sandboxArgs(o, argv), { stdio: ['ignore', 'pipe', 'pipe'] });
+    o.onSpawn?.(() => p.kill('SIGTERM'));
+    const out: Buffer[] = [];
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => {
+      if (o.onStdout) o.onStdout(d);
+      else out.push(d);
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
+    p.on('error', (e) => reject(new ChosError('setup-failed', `${what}: cannot start bwrap (${e.message})`, { hint: 'apt-get install bubblewrap' })));
+    p.on('close', (code, signal) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else {
+        const tail = err.trim().split('\n').slice(-3).join('; ');
+        reject(new ChosError('setup-failed', `${what} failed (${signal ?? `status ${String(code)}`}): ${tail || 'no message'}`));
+      }
+    });
+  });
+}

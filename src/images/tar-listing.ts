@@ -1,0 +1,136 @@
+// Reads GNU tar's verbose listing (`tar -tv --quoting-style=c --numeric-owner`) and vets an
+// archive before anything is extracted: names that escape, links that redirect later members,
+// hardlinks to members not yet seen, and caps on entries, bytes and depth. Pure.
+
+export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo' | 'other';
+
+export interface Member {
+  readonly type: MemberType;
+  readonly mode: string;
+  readonly size: number;
+  /** Normalised: no leading "./", no trailing "/". */
+  readonly name: string;
+  readonly target?: string;
+}
+
+export interface Caps {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  readonly maxDepth: number;
+}
+
+/** Generous for OS trees (a full Debian desktop is ~300k entries, a few GiB). */
+export const DEFAULT_CAPS: Caps = { maxEntries: 2_000_000, maxBytes: 64 * 2 ** 30, maxDepth: 128 };
+
+const LINE = /^(?<t>\S)(?<mode>\S{9})\s+\S+\s+(?<size>\S+)\s+\S+\s+\S+\s+"(?<name>(?:[^"\\]|\\.)*)"(?:\s+(?<rel>->|link to)\s+"(?<target>(?:[^"\\]|\\.)*)")?$/;
+
+const TYPES: Record<string, MemberType> = {
+  '-': 'file', d: 'dir', l: 'symlink', h: 'hardlink', c: 'char', b: 'block', p: 'fifo',
+};
+
+/** Undoes tar's C quoting: \\ \" \n \t \a \b \f \r \v and \ooo octal bytes. */
+export function unquoteC(s: string): string {
+  const bytes: number[] = [];
+  const simple: Record<string, number> = { n: 10, t: 9, a: 7, b: 8, f: 12, r: 13, v: 11, '\\': 92, '"': 34, '?': 63 };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] ?? '';
+    if (c !== '\\') {
+      bytes.push(...Buffer.from(c, 'utf8'));
+      continue;
+    }
+    const n = s[i + 1] ?? '';
+    const oct = /^[0-7]{3}/.exec(s.slice(i + 1));
+    if (oct) {
+      bytes.push(parseInt(oct[0], 8));
+      i += 3;
+    } else {
+      bytes.push(simple[n] ?? n.charCodeAt(0));
+      i += 1;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+export function normaliseName(raw: string): string {
+  let n = raw;
+  while (n.startsWith('./')) n = n.slice(2);
+  while (n.endsWith('/') && n.length > 1) n = n.slice(0, -1);
+  return n === '.' ? '' : n;
+}
+
+export function parseListingLine(line: string): Member | { error: string } {
+  const m = LINE.exec(line);
+  if (!m?.groups) return { error: `unreadable listing line: ${JSON.stringify(line.slice(0, 200))}` };
+  const g = m.groups;
+  const type = TYPES[g['t'] ?? ''] ?? 'other';
+  const size = /^\d+$/.test(g['size'] ?? '') ? Number(g['size']) : 0;
+  const target = g['target'] === undefined ? undefined : unquoteC(g['target']);
+  return {
+    type,
+    mode: g['mode'] ?? '',
+    size,
+    name: normaliseName(unquoteC(g['name'] ?? '')),
+    ...(target === undefined ? {} : { target: type === 'hardlink' ? normaliseName(target) : target }),
+  };
+}
+
+const escapes = (p: string): boolean => p.startsWith('/') || p.split('/').includes('..');
+
+/** Every reason the archive must not be extracted; empty when it may be. */
+export function vetListing(lines: readonly string[], caps: Caps = DEFAULT_CAPS): string[] {
+  const problems: string[] = [];
+  const kinds = new Map<string, MemberType>();
+  let bytes = 0;
+  let entries = 0;
+  const fail = (msg: string): void => {
+    if (problems.length < 20) problems.push(msg);
+  };
+  for (const line of lines) {
+    if (line === '') continue;
+    const m = parseListingLine(line);
+    if ('error' in m) {
+      fail(m.error);
+      continue;
+    }
+    entries++;
+    bytes += m.size;
+    if (entries > caps.maxEntries) {
+      fail(`more than ${caps.maxEntries} entries`);
+      break;
+    }
+    if (bytes > caps.maxBytes) {
+      fail(`more than ${caps.maxBytes} bytes of content`);
+      break;
+    }
+    if (m.name === '') continue; // the archive's own "./"
+    if (escapes(m.name)) {
+      fail(`member "${m.name}" would be written outside the tree (absolute or ".." in its name)`);
+      continue;
+    }
+    if (m.name.split('/').length > caps.maxDepth) {
+      fail(`member "${m.name.slice(0, 100)}…" is nested deeper than ${caps.maxDepth} levels`);
+      continue;
+    }
+    // A member below an earlier symlink would be written wherever that link points.
+    const parts = m.name.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (kinds.get(prefix) === 'symlink') {
+        fail(`member "${m.name}" goes through the symlink "${prefix}" of the same archive`);
+        break;
+      }
+    }
+    const before = kinds.get(m.name);
+    if (before === 'dir' && m.type !== 'dir') {
+      fail(`member "${m.name}" replaces a directory of the same archive with a ${m.type}`);
+    }
+    if (m.type === 'hardlink') {
+      const t = m.target ?? '';
+      if (escapes(t)) fail(`hard link "${m.name}" points outside the tree ("${t}")`);
+      else if (!kinds.has(t)) fail(`hard link "${m.name}" points to "${t}", which is not an earlier member`);
+      else if (kinds.get(t) === 'symlink' || kinds.get(t) === 'dir') fail(`hard link "${m.name}" points to a ${kinds.get(t)} ("${t}")`);
+    }
+    kinds.set(m.name, m.type);
+  }
+  return problems;
+}

@@ -1,0 +1,239 @@
+// chosctl create / update / remove with real trees: from a zstd rootfs tarball of a cached
+// Debian tree and with debootstrap; hostile archives the test writes itself; kill -9 at random
+// moments; a store that runs out of space; updating under a running session. I/O.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sandboxArgs } from '../../src/images/sandbox.js';
+import {
+  BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, TREES, USER, WORLD, cannotRun, chos, ensureWorld, must, run, treeFile,
+  userEnv, writeConfig,
+} from './harness.js';
+
+const missing = ['bwrap', 'zstd'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
+const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install bubblewrap zstd)` : undefined);
+const STORE = path.join(WORLD, 'store');
+const ARCHIVES = path.join(WORLD, 'archives');
+const DROP_INS = `${CONFIG}.d`;
+const SENTINEL = path.join(WORLD, 'sentinel');
+
+function chosctl(args: string[], store = STORE): ReturnType<typeof run> {
+  return run(CHOSCTL, [...args, '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', store]);
+}
+
+/** A ustar archive written byte by byte, so the test controls every hostile detail. */
+function tarOf(entries: Array<{ name: string; type?: '0' | '1' | '2' | '3' | '5'; data?: string; link?: string; mode?: number; major?: number }>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const h = Buffer.alloc(512);
+    const data = Buffer.from(e.data ?? '');
+    const put = (s: string, off: number, len: number): void => { h.write(s.slice(0, len), off, 'utf8'); };
+    const oct = (n: number, off: number, len: number): void => put(n.toString(8).padStart(len - 1, '0'), off, len);
+    put(e.name, 0, 100);
+    oct(e.mode ?? (e.type === '5' ? 0o755 : 0o644), 100, 8);
+    oct(0, 108, 8); oct(0, 116, 8);
+    oct(e.type === undefined || e.type === '0' ? data.length : 0, 124, 12);
+    oct(1_700_000_000, 136, 12);
+    put('        ', 148, 8);
+    put(e.type ?? '0', 156, 1);
+    put(e.link ?? '', 157, 100);
+    put('ustar', 257, 6); put('00', 263, 2);
+    oct(e.major ?? 0, 329, 8); oct(e.major ? 3 : 0, 337, 8);
+    let sum = 0;
+    for (const b of h) sum += b;
+    put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
+    blocks.push(h);
+    if (data.length) blocks.push(Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+function registered(name: string): boolean {
+  return fs.existsSync(path.join(DROP_INS, `${name}.conf`));
+}
+
+function stagingLeft(): string[] {
+  const d = path.join(STORE, '.staging');
+  return fs.existsSync(d) ? fs.readdirSync(d) : [];
+}
+
+describe('chosctl create', { skip }, () => {
+  let rootfs = '';
+  before(() => {
+    ensureWorld();
+    writeConfig(BASE_CONFIG);
+    fs.mkdirSync(ARCHIVES, { recursive: true, mode: 0o755 });
+    fs.writeFileSync(SENTINEL, 'untouched\n');
+    rootfs = path.join(ARCHIVES, 'bookworm.tar.zst');
+    if (!fs.existsSync(rootfs)) {
+      // A device node and a setuid file travel in the archive: both must not arrive.
+      const extra = path.join(ARCHIVES, 'extra');
+      fs.rmSync(extra, { recursive: true, force: true });
+      fs.mkdirSync(path.join(extra, 'opt'), { recursive: true });
+      must('mknod', [path.join(extra, 'opt', 'devnode'), 'c', '1', '3']);
+      must('sh', ['-c', `(tar -C ${TREES}/bookworm -cf - . ; ) > ${ARCHIVES}/base.tar && tar -C ${extra} -rf ${ARCHIVES}/base.tar ./opt/devnode && zstd -q -T0 --rm -f ${ARCHIVES}/base.tar -o ${rootfs}`]);
+    }
+  });
+  after(() => {
+    for (const n of ['fromtar', 'keepsuid', 'killme', 'deb11', 'updated']) if (registered(n)) chosctl(['remove', n]);
+    writeConfig(BASE_CONFIG);
+    run(CHOSCTL, ['setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]);
+  });
+
+  it('makes an environment from a zstd rootfs tarball that users can enter at once', () => {
+    const r = chosctl(['create', 'fromtar', '--from-tar', rootfs]);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.ok(registered('fromtar'));
+    const inside = chos(['sh', '-c', 'cat /etc/debian_version; id -un'], { env: userEnv({ CHOS: 'fromtar' }) });
+    assert.equal(inside.status, 0, inside.stderr);
+    assert.equal(inside.stdout, `${treeFile('bookworm', 'etc/debian_version')}${USER}\n`);
+    const tree = fs.readFileSync(path.join(DROP_INS, 'fromtar.conf'), 'utf8').match(/^fromtar:(.*)$/m)?.[1] ?? '';
+    assert.equal(fs.existsSync(path.join(tree, 'opt', 'devnode')), false, 'device nodes are dropped');
+    assert.equal(must('find', [tree, '-xdev', '-type', 'f', '-perm', '/6000']).trim(), '', 'setuid/setgid bits are dropped');
+    assert.ok(fs.lstatSync(path.join(tree, 'bin')).isSymbolicLink(), 'symlinks stay symlinks');
+    assert.equal(fs.statSync(path.join(tree, 'etc', 'shadow')).gid, fs.statSync(path.join(TREES, 'bookworm', 'etc', 'shadow')).gid, 'ownership is kept');
+    assert.deepEqual(stagingLeft(), []);
+  });
+
+  it('keeps setuid bits with --keep-setuid', () => {
+    const r = chosctl(['create', 'keepsuid', '--from-tar', rootfs, '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    const again = chosctl(['update', 'keepsuid', '--keep-setuid', '--json']);
+    assert.equal(again.status, 0, again.stderr);
+    const made = JSON.parse(again.stdout) as { tree: string };
+    assert.notEqual(must('find', [made.tree, '-xdev', '-type', 'f', '-perm', '/4000']).trim(), '');
+    assert.equal(chosctl(['remove', 'keepsuid']).status, 0);
+  });
+
+  it('refuses names that exist, reserved names and bad sources before doing anything', () => {
+    assert.match(chosctl(['create', 'debian11', '--from-tar', rootfs]).stderr, /environment "debian11" already exists \(.*chos:\d+\)/);
+    assert.match(chosctl(['create', 'root', '--from-tar', rootfs]).stderr, /"root" is reserved/);
+    assert.match(chosctl(['create', 'x', '--debootstrap', "bullseye'; rm -rf /"]).stderr, /invalid suite/);
+    assert.match(chosctl(['create', 'x', '--from-tar', '/nonexistent.tar']).stderr, /archive not found/);
+    assert.match(chosctl(['create', 'x']).stderr, /give exactly one of --debootstrap SUITE and --from-tar FILE/);
+    assert.deepEqual(stagingLeft(), []);
+  });
+
+  const hostile: Array<[string, Parameters<typeof tarOf>[0], RegExp]> = [
+    ['a name with ".."', [{ name: 'ok', type: '5' }, { name: '../../../../../../../var/tmp/chos-e2e/sentinel', data: 'pwned\n' }], /outside the tree/],
+    ['an absolute name', [{ name: '/var/tmp/chos-e2e/sentinel', data: 'pwned\n' }], /outside the tree/],
+    ['a file written through a symlink of the same archive', [{ name: 'esc', type: '2', link: '/var/tmp/chos-e2e' }, { name: 'esc/sentinel', data: 'pwned\n' }], /goes through the symlink "esc"/],
+    // GNU tar's listing already strips the leading "../" of link targets; either way it is refused.
+    ['a hard link out of the tree', [{ name: 'h', type: '1', link: '../../../../../../etc/passwd' }], /hard link "h" points (outside|to "etc\/passwd", which is not an earlier member)/],
+    ['a hard link to a later member', [{ name: 'h', type: '1', link: 'later' }, { name: 'later', data: 'x' }], /not an earlier member/],
+    ['a link replacing a directory', [{ name: 'd', type: '5' }, { name: 'd', type: '2', link: '/var/tmp/chos-e2e' }], /replaces a directory/],
+  ];
+  for (const [what, entries, message] of hostile) {
+    it(`refuses an archive with ${what}, touching nothing outside staging`, () => {
+      const file = path.join(ARCHIVES, 'hostile.tar');
+      fs.writeFileSync(file, tarOf(entries));
+      const r = chosctl(['create', 'hostile', '--from-tar', file]);
+      assert.equal(r.status, 125, r.stdout);
+      assert.match(r.stderr, message);
+      assert.equal(fs.readFileSync(SENTINEL, 'utf8'), 'untouched\n');
+      assert.equal(registered('hostile'), false);
+      assert.deepEqual(stagingLeft(), []);
+    });
+  }
+
+  it('refuses a truncated archive', () => {
+    const file = path.join(ARCHIVES, 'truncated.tar');
+    const whole = tarOf([{ name: 'a', data: 'x'.repeat(5000) }]);
+    fs.writeFileSync(file, whole.subarray(0, 1500));
+    const r = chosctl(['create', 'hostile', '--from-tar', file]);
+    assert.equal(r.status, 125);
+    assert.match(r.stderr, /reading the archive failed|extracting the archive failed/);
+    assert.equal(registered('hostile'), false);
+  });
+
+  it('confines the extractor: inside the sandbox only the staging directory is writable', () => {
+    const staging = path.join(STORE, '.staging', 'probe');
+    fs.mkdirSync(staging, { recursive: true });
+    const r = spawnSync('bwrap', sandboxArgs({ writable: staging }, ['sh', '-c', `echo pwned > ${SENTINEL}; echo ok > ${staging}/x`]), { encoding: 'utf8' });
+    assert.match(r.stderr, /Read-only file system/);
+    assert.equal(fs.readFileSync(SENTINEL, 'utf8'), 'untouched\n');
+    assert.equal(fs.readFileSync(path.join(staging, 'x'), 'utf8'), 'ok\n');
+    fs.rmSync(staging, { recursive: true });
+  });
+
+  it('leaves either nothing or a complete environment when killed with SIGKILL at random moments', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const p = spawn(CHOSCTL, ['create', 'killme', '--from-tar', rootfs, '--quiet', '--config', CONFIG, '--sysconfig', SYSCONFIG,
+        '--run-dir', RUN_DIR, '--store', STORE], { stdio: 'ignore' });
+      const done = new Promise((r) => p.on('close', r));
+      await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 1500)));
+      p.kill('SIGKILL');
+      await done;
+      if (registered('killme')) {
+        const tree = fs.readFileSync(path.join(DROP_INS, 'killme.conf'), 'utf8').match(/^killme:(.*)$/m)?.[1] ?? '';
+        assert.equal(fs.readFileSync(path.join(tree, 'etc', 'debian_version'), 'utf8'), treeFile('bookworm', 'etc/debian_version'));
+        assert.equal(chosctl(['remove', 'killme']).status, 0);
+        outcomes.push('complete');
+      } else {
+        outcomes.push('nothing');
+      }
+      const rest = fs.readdirSync(DROP_INS).filter((f) => f.startsWith('killme') && f.endsWith('.conf'));
+      assert.deepEqual(rest, []);
+    }
+    // The next run removes what the killed ones left in staging.
+    const r = chosctl(['create', 'killme', '--from-tar', rootfs, '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(stagingLeft(), []);
+    assert.equal(chosctl(['remove', 'killme']).status, 0);
+    console.log(`# kill -9 outcomes: ${outcomes.join(', ')}`);
+  });
+
+  it('fails cleanly when the store runs out of space', () => {
+    const small = path.join(WORLD, 'small-store');
+    fs.mkdirSync(small, { recursive: true });
+    must('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'chos-e2e-small', small]);
+    try {
+      const r = chosctl(['create', 'nospace', '--from-tar', rootfs], small);
+      assert.equal(r.status, 125, r.stdout);
+      assert.match(r.stderr, /No space left on device/);
+      assert.equal(registered('nospace'), false);
+      assert.deepEqual(fs.readdirSync(path.join(small, '.staging')), []);
+    } finally {
+      run('umount', [small]);
+    }
+  });
+
+  it('updates under a running session without disturbing it, and deletes the old tree when it ends', async () => {
+    assert.equal(chosctl(['create', 'updated', '--from-tar', rootfs, '--quiet']).status, 0);
+    const oldTree = fs.readFileSync(path.join(DROP_INS, 'updated.conf'), 'utf8').match(/^updated:(.*)$/m)?.[1] ?? '';
+    const session = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
+      ...Object.entries(userEnv({ CHOS: 'updated' })).map(([k, v]) => `${k}=${v}`), CHOS, 'sh', '-c', 'sleep 2; cat /etc/debian_version'], { cwd: '/tmp' });
+    let out = '';
+    session.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const done = new Promise<number | null>((r) => session.on('close', r));
+    await new Promise((r) => setTimeout(r, 300));
+    const u = chosctl(['update', 'updated', '--quiet']);
+    assert.equal(u.status, 0, u.stderr);
+    const newTree = fs.readFileSync(path.join(DROP_INS, 'updated.conf'), 'utf8').match(/^updated:(.*)$/m)?.[1] ?? '';
+    assert.notEqual(newTree, oldTree);
+    assert.ok(fs.existsSync(oldTree), 'the old tree stays while the session runs');
+    assert.equal(await done, 0);
+    assert.equal(out, treeFile('bookworm', 'etc/debian_version'));
+    // Two setups: the session's generation is then neither current nor previous nor in use.
+    for (let i = 0; i < 2; i++) assert.equal(run(CHOSCTL, ['setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]).status, 0);
+    assert.equal(fs.existsSync(oldTree), false, 'the old tree is deleted once nothing uses it');
+    assert.equal(chosctl(['remove', 'updated']).status, 0);
+  });
+
+  it('builds a Debian 11 tree with debootstrap', { timeout: 600_000 }, () => {
+    const r = chosctl(['create', 'deb11', '--debootstrap', 'bullseye', '--variant', 'minbase']);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const inside = chos(['sh', '-c', '. /etc/os-release; echo $VERSION_CODENAME'], { env: userEnv({ CHOS: 'deb11' }) });
+    assert.equal(inside.stdout, 'bullseye\n', inside.stderr);
+    const list = run(CHOSCTL, ['list', '--config', CONFIG, '--sysconfig', SYSCONFIG]);
+    assert.match(list.stdout, new RegExp(`^deb11 +${STORE}/deb11/trees/\\S+ +${DROP_INS}/deb11\\.conf$`, 'm'));
+    assert.equal(chosctl(['remove', 'deb11']).status, 0);
+    assert.equal(registered('deb11'), false);
+  });
+});
