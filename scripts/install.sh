@@ -22,6 +22,9 @@ command -v unshare >/dev/null || need="$need util-linux"
 command -v mount >/dev/null || need="$need mount"
 command -v node >/dev/null || need="$need nodejs"
 command -v npm >/dev/null || need="$need npm"
+# chosctl create extracts archives in a bubblewrap sandbox; zstd/xz read compressed ones.
+command -v bwrap >/dev/null || need="$need bubblewrap"
+command -v zstd >/dev/null || need="$need zstd"
 [ $demo = no ] || command -v debootstrap >/dev/null || need="$need debootstrap"
 if [ -n "$need" ]; then
   say "installing:$need"
@@ -35,7 +38,7 @@ npm ci --no-audit --no-fund
 # A copy, not a link to this checkout: every user must be able to read the installation.
 npm install -g --install-links --no-audit --no-fund .
 prefix=$(npm prefix -g)
-say "installed $prefix/bin/chos and $prefix/bin/chosctl"
+say "installed $prefix/bin/chos, $prefix/bin/chosctl and $prefix/bin/chos-login"
 
 if [ -d /run/systemd/system ]; then
   sed "s|/usr/bin/chosctl|$prefix/bin/chosctl|g" systemd/chos.service >/etc/systemd/system/chos.service

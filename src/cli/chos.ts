@@ -108,7 +108,7 @@ function use(io: Io, name: string): number {
     throw new ChosError('unknown-environment', `unknown environment "${name}"`, { hint: "run 'chos --list' to see the environments of this host" });
   }
   const home = io.env['HOME'];
-  if (!home) throw new ChosError('usage', 'HOME is not set: cannot find ~/.chos');
+  if (!home) throw new ChosError('usage', 'HOME is not set: cannot find ~/.chos', { exitCode: Exit.failed });
   const file = path.join(home, '.chos');
   const tmp = path.join(home, `.chos.tmp-${process.pid}`);
   try {

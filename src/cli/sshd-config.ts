@@ -3,6 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 
 export interface SshdConfigOptions {
@@ -24,9 +25,12 @@ export function renderSshdConfig(o: SshdConfigOptions): string {
     '# chos: logins land in the user\'s chosen environment (written by chosctl sshd-config).',
     '# sshd runs ForceCommand through the user\'s shell with the client\'s command in',
     '# $SSH_ORIGINAL_COMMAND; chos-login runs that command once, inside. root is never moved.',
+    '# Caution: ForceCommand overrides command="…" in authorized_keys and later ForceCommand',
+    '# lines (sftp-only accounts): keep such accounts out of the group below.',
+    '# A client may choose for one session: ssh -o SendEnv=CHOS host. (Global, so that it adds',
+    '# to the AcceptEnv list instead of replacing it inside the Match block.)',
+    'AcceptEnv CHOS',
     o.group === undefined ? 'Match all' : `Match Group ${o.group}`,
-    '    # A client may choose for one session: ssh -o SendEnv=CHOS host',
-    '    AcceptEnv CHOS',
     `    ForceCommand ${o.login} ssh`,
     '# Back to the global settings for whatever follows.',
     'Match all',
@@ -39,6 +43,14 @@ export const DROP_IN = '/etc/ssh/sshd_config.d/chos.conf';
 /** Writes the drop-in atomically, checks it with `sshd -t`, and puts the old one back if it fails. */
 export function installSshdConfig(text: string, file = DROP_IN): void {
   if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl sshd-config --install must run as root');
+  if (!fs.existsSync(path.dirname(file))) {
+    throw new ChosError('setup-failed', `${path.dirname(file)} does not exist`, {
+      hint: 'is openssh-server installed? Older sshd_config files have no Include: paste the printed text at the end of sshd_config instead',
+    });
+  }
+  if (spawnSync('sshd', ['-V'], { stdio: 'ignore' }).error) {
+    throw new ChosError('setup-failed', 'sshd is not on the PATH', { hint: 'install openssh-server, or run as root with /usr/sbin on the PATH' });
+  }
   const old = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
   fs.writeFileSync(`${file}.chos-new`, text, { mode: 0o644 });
   fs.renameSync(`${file}.chos-new`, file);
