@@ -11,7 +11,7 @@ import { runCheck } from '../checks/run-check.js';
 import { runDoctor } from '../checks/doctor.js';
 import { type Io, processIo } from './io.js';
 import { report } from './report.js';
-import { DEFAULT_STORE, type Source, create, pruneStore, recordedSource, remove } from '../images/create.js';
+import { DEFAULT_STORE, type Source, create, pruneStore, recorded, remove } from '../images/create.js';
 import { loadConfig } from '../prepare/load-config.js';
 import { describeDiagnostic } from '../config/diagnostic.js';
 import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
@@ -37,11 +37,16 @@ Commands:
              current, and enter each environment for real.
   create NAME --debootstrap SUITE [--variant V] [--mirror URL]
   create NAME --from-tar FILE
+  create NAME --from-oci PATH [--ref TAG]
              build an OS tree (debootstrap, or a rootfs tarball — plain, gzip, xz or zstd —
-             vetted and extracted in a sandbox that can write only the staging directory),
+             vetted and extracted in a sandbox that can write only the staging directory; or an
+             OCI image layout, as a directory or archive, or a docker save archive: every blob
+             checked against its digest and size, layers applied in order with whiteouts),
              publish it atomically under the store, register it in /etc/chos.d/NAME.conf,
              and run setup. Device nodes are dropped; setuid/setgid bits too unless
-             --keep-setuid. Ctrl-C or a crash leaves nothing registered.
+             --keep-setuid. Ctrl-C or a crash before registration leaves nothing; the next
+             run removes what it left in staging. If setup refuses the result, the
+             registration is undone.
   update NAME
              build NAME again from its recorded source and swap it in; sessions running in
              the old tree keep it until they end.
@@ -64,8 +69,11 @@ Options:
   --login PATH       (sshd-config) chos-login as sshd should run it (default: this installation's)
   --install          (sshd-config) write and check the drop-in
   --store DIR        (create, update, remove, setup) where created trees live (default
-                     /var/lib/chos/envs); setup deletes the ones nothing uses any more
-  --keep-setuid      (create, update) keep setuid and setgid bits
+                     $CHOS_STORE, else /var/lib/chos/envs; mode 0700); setup deletes the trees
+                     registered for this configuration that nothing uses any more
+  --keep-setuid      (create, update) keep setuid/setgid bits and file capabilities (update:
+                     default is what create recorded)
+  --ref TAG          (create --from-oci) the image of the layout tagged TAG (its ref.name)
   --quiet, --json    (create, update) print nothing, or one JSON line, instead of steps
 
 Examples:
@@ -76,7 +84,7 @@ Examples:
   chosctl create debian11 --debootstrap bullseye --variant minbase
   chosctl create site --from-tar /srv/images/site-rootfs.tar.zst
 
-Exit status: 0 done; 1 (status) /etc/chos changed since the last setup, (check, doctor)
+Exit status: 0 done; 130/143 (create, update) interrupted; 1 (status) /etc/chos changed since the last setup, (check, doctor)
 warnings only; 2 usage error; 3 (check, doctor) errors found;
 125 the configuration or the preparation failed, nothing was changed (status: chos is not set
 up). See chosctl(8).
@@ -99,6 +107,8 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           variant: { type: 'string' },
           mirror: { type: 'string' },
           'from-tar': { type: 'string' },
+          'from-oci': { type: 'string' },
+          ref: { type: 'string' },
           store: { type: 'string' },
           'keep-setuid': { type: 'boolean' },
           quiet: { type: 'boolean', short: 'q' },
@@ -158,18 +168,28 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         const store = values.store ?? (io.env['CHOS_STORE'] || DEFAULT_STORE);
         const chosFile = loadConfig({ chosFile: values.config, sysconfigFile: values.sysconfig }).chosFile;
         let source: Source;
+        let keepSetuid = values['keep-setuid'] ?? false;
         if (command === 'update') {
-          source = recordedSource(store, name);
-        } else if (values.debootstrap !== undefined && values['from-tar'] === undefined) {
-          source = { kind: 'debootstrap', suite: values.debootstrap, ...(values.variant ? { variant: values.variant } : {}), ...(values.mirror ? { mirror: values.mirror } : {}) };
-        } else if (values['from-tar'] !== undefined && values.debootstrap === undefined) {
-          source = { kind: 'tar', file: path.resolve(values['from-tar']) };
+          if (values.debootstrap !== undefined || values['from-tar'] !== undefined || values['from-oci'] !== undefined) {
+            throw new ChosError('usage', 'chosctl update rebuilds from the recorded source; to change it, remove and create again');
+          }
+          const rec = recorded(store, name);
+          source = rec.source;
+          keepSetuid = values['keep-setuid'] ?? rec.keepSetuid;
         } else {
-          throw new ChosError('usage', 'give exactly one of --debootstrap SUITE and --from-tar FILE', { hint: "run 'chosctl help'" });
+          const given = [values.debootstrap, values['from-tar'], values['from-oci']].filter((v) => v !== undefined).length;
+          if (given !== 1) throw new ChosError('usage', 'give exactly one of --debootstrap SUITE, --from-tar FILE and --from-oci PATH', { hint: "run 'chosctl help'" });
+          if (values.debootstrap !== undefined) {
+            source = { kind: 'debootstrap', suite: values.debootstrap, ...(values.variant ? { variant: values.variant } : {}), ...(values.mirror ? { mirror: values.mirror } : {}) };
+          } else if (values['from-tar'] !== undefined) {
+            source = { kind: 'tar', file: path.resolve(values['from-tar']) };
+          } else {
+            source = { kind: 'oci', path: path.resolve(values['from-oci'] ?? ''), ...(values.ref ? { ref: values.ref } : {}) };
+          }
         }
         const log = values.quiet || values.json ? (): void => {} : (l: string): void => io.out(`chosctl: ${l}\n`);
         const made = await create({
-          name, source, chosFile, store, runDir, keepSetuid: values['keep-setuid'] ?? false, replace: command === 'update', log,
+          name, source, chosFile, store, runDir, keepSetuid, replace: command === 'update', log,
           setup: () => {
             const r = setup({ chosFile, sysconfigFile: values.sysconfig, runDir, launcher, log });
             for (const w of r.warnings) if (!values.quiet) io.err(`chosctl: warning: ${w}\n`);

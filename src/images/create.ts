@@ -3,20 +3,23 @@
 // it. Never half-done: the tree is complete before anything names it; a killed run leaves a
 // staging directory the next run removes. I/O, root only.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nameProblem } from '../config/names.js';
 import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
+import { mountsUnder } from '../prepare/mounts.js';
 import { DEFAULT_CAPS, vetListing } from './tar-listing.js';
 import { runSandboxed } from './sandbox.js';
+import { applyLayers, dockerSaveLayers, layoutLayers } from './oci.js';
 
 export const DEFAULT_STORE = '/var/lib/chos/envs';
 
 export type Source =
   | { readonly kind: 'debootstrap'; readonly suite: string; readonly variant?: string; readonly mirror?: string }
-  | { readonly kind: 'tar'; readonly file: string };
+  | { readonly kind: 'tar'; readonly file: string }
+  | { readonly kind: 'oci'; readonly path: string; readonly ref?: string };
 
 export interface CreateOptions {
   readonly name: string;
@@ -40,16 +43,26 @@ export interface Created {
 
 /** The drop-in that registers a created environment. Pure. */
 export function renderDropIn(name: string, tree: string, source: Source): string {
-  const from = source.kind === 'tar' ? `--from-tar ${source.file}` : `--debootstrap ${source.suite}`;
+  const from = source.kind === 'tar' ? `--from-tar ${source.file}`
+    : source.kind === 'oci' ? `--from-oci ${source.path}${source.ref ? ` --ref ${source.ref}` : ''}` : `--debootstrap ${source.suite}`;
   return `# Written by chosctl create (${from}); chosctl remove ${name} deletes it.\n%SHELLS\n${name}:${tree}\n`;
 }
 
 /** Checks what an admin typed before anything runs. Pure. */
 export function sourceProblem(s: Source): string | undefined {
+  // Paths end up in the drop-in's comment line: a newline there would add config lines.
+  const text = s.kind === 'debootstrap' ? `${s.suite}${s.variant ?? ''}${s.mirror ?? ''}` : s.kind === 'oci' ? `${s.path}${s.ref ?? ''}` : s.file;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(text)) return 'control characters (a newline, …) are not allowed in a source';
   if (s.kind === 'debootstrap') {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(s.suite)) return `invalid suite "${s.suite}"`;
     if (s.variant !== undefined && !/^[a-z-]+$/.test(s.variant)) return `invalid variant "${s.variant}"`;
     if (s.mirror !== undefined && !/^https?:\/\/[^\s'"\\]+$/.test(s.mirror)) return `invalid mirror URL "${s.mirror}"`;
+    return undefined;
+  }
+  if (s.kind === 'oci') {
+    if (!s.path.startsWith('/')) return `the image path must be absolute, found "${s.path}"`;
+    if (s.ref !== undefined && !/^[A-Za-z0-9._:@/+-]{1,255}$/.test(s.ref)) return `invalid image reference "${s.ref}"`;
     return undefined;
   }
   if (!s.file.startsWith('/')) return `the archive path must be absolute, found "${s.file}"`;
@@ -74,6 +87,17 @@ function spawnLogged(cmd: string, args: string[], what: string, onSpawn: (kill: 
   });
 }
 
+/**
+ * Removes a staging directory, first unmounting whatever a killed debootstrap left mounted in
+ * it (/proc, /sys): files are never removed through a mount.
+ */
+export function removeStaging(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const m of mountsUnder(dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
+  if (mountsUnder(dir).length > 0) throw new ChosError('setup-failed', `cannot unmount everything below ${dir}; left it in place`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -89,7 +113,7 @@ export function cleanLeftovers(store: string, chosFile: string, log: (l: string)
   for (const d of fs.existsSync(staging) ? fs.readdirSync(staging) : []) {
     const pid = Number(d.split('-').pop());
     if (pid > 0 && isAlive(pid) && pid !== process.pid) continue;
-    fs.rmSync(path.join(staging, d), { recursive: true, force: true });
+    removeStaging(path.join(staging, d));
     log(`removed leftover ${path.join(staging, d)}`);
   }
   const dir = dropInDir(chosFile);
@@ -103,6 +127,11 @@ export function cleanLeftovers(store: string, chosFile: string, log: (l: string)
 export function pruneTrees(name: string, store: string, chosFile: string, runDir: string, log: (l: string) => void): void {
   const trees = path.join(store, name, 'trees');
   if (!fs.existsSync(trees)) return;
+  let owner: string | undefined;
+  try {
+    owner = recorded(store, name).chosFile;
+  } catch { /* no record: not ours to judge */ }
+  if (owner !== chosFile) return;
   const cfg = loadConfig({ chosFile });
   const used = new Set(cfg.chos.entries.map((e) => e.path));
   // Every generation still present binds its trees; sessions may run in it.
@@ -115,6 +144,9 @@ export function pruneTrees(name: string, store: string, chosFile: string, runDir
   for (const id of fs.readdirSync(trees)) {
     const p = path.join(trees, id);
     if (used.has(p)) continue;
+    // A tree whose create is still running is about to be registered.
+    const creator = Number(id.split('-').pop());
+    if (creator > 0 && creator !== process.pid && isAlive(creator)) continue;
     fs.rmSync(p, { recursive: true, force: true });
     log(`deleted unused tree ${p}`);
   }
@@ -129,6 +161,22 @@ export function pruneStore(store: string, chosFile: string, runDir: string, log:
   for (const name of fs.readdirSync(store)) {
     if (!name.startsWith('.')) pruneTrees(name, store, chosFile, runDir, log);
   }
+}
+
+/** Vets an archive's listing, then extracts it into `into` (inside staging), in the sandbox. */
+async function extractArchive(file: string, into: string, staging: string, keepCaps: boolean, log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
+  const archive: [string, string] = [file, '/tmp/archive'];
+  log(`checking ${file}`);
+  const listing = await runSandboxed({ writable: staging, readOnly: [archive], onSpawn },
+    ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', '/tmp/archive'], 'reading the archive');
+  const problems = vetListing(listing.split('\n'), DEFAULT_CAPS);
+  if (problems.length > 0) {
+    throw new ChosError('setup-failed', `refusing ${file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+  }
+  log(`extracting ${file}`);
+  await runSandboxed({ writable: staging, readOnly: [archive], onSpawn },
+    ['tar', '--extract', '--same-permissions', '--same-owner', '--numeric-owner', '--xattrs', '--xattrs-include=user.*',
+      ...(keepCaps ? ['--xattrs-include=security.capability'] : []), '-f', '/tmp/archive', '-C', into], 'extracting the archive');
 }
 
 export async function create(o: CreateOptions): Promise<Created> {
@@ -148,8 +196,12 @@ export async function create(o: CreateOptions): Promise<Created> {
   }
   if (o.replace && !existing) throw new ChosError('unknown-environment', `no environment "${o.name}" created by chosctl`, { hint: 'chosctl create it first' });
   if (o.source.kind === 'tar' && !fs.existsSync(o.source.file)) throw new ChosError('usage', `archive not found: ${o.source.file}`);
+  if (o.source.kind === 'oci' && !fs.existsSync(o.source.path)) throw new ChosError('usage', `image not found: ${o.source.path}`);
 
-  fs.mkdirSync(path.join(o.store, '.staging'), { recursive: true, mode: 0o755 });
+  // Only root may reach trees through the store: they may hold setuid files or file
+  // capabilities (--keep-setuid). Users reach them only through the prepared (nosuid) roots.
+  fs.mkdirSync(path.join(o.store, '.staging'), { recursive: true, mode: 0o700 });
+  fs.chmodSync(o.store, 0o700);
   cleanLeftovers(o.store, o.chosFile, o.log);
   const id = `${Date.now()}-${process.pid}`;
   const staging = path.join(o.store, '.staging', `${o.name}-${id}-${process.pid}`);
@@ -159,8 +211,10 @@ export async function create(o: CreateOptions): Promise<Created> {
   let kill: () => void = () => {};
   const onSignal = (sig: NodeJS.Signals): void => {
     kill();
-    fs.rmSync(staging, { recursive: true, force: true });
-    o.log(`interrupted (${sig}): removed ${staging}`);
+    try {
+      removeStaging(staging);
+      o.log(`interrupted (${sig}): removed ${staging}`);
+    } catch { /* the next run removes it */ }
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
@@ -171,22 +225,24 @@ export async function create(o: CreateOptions): Promise<Created> {
       await spawnLogged('debootstrap', [
         ...(o.source.variant ? [`--variant=${o.source.variant}`] : []), o.source.suite, tree, ...(o.source.mirror ? [o.source.mirror] : []),
       ], 'debootstrap', (k) => { kill = k; });
-    } else {
-      const archive: [string, string] = [o.source.file, '/tmp/archive'];
-      o.log(`checking ${o.source.file}`);
-      const listing = await runSandboxed({ writable: staging, readOnly: [archive], onSpawn: (k) => { kill = k; } },
-        ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', '/tmp/archive'], 'reading the archive');
-      const problems = vetListing(listing.split('\n'), DEFAULT_CAPS);
-      if (problems.length > 0) {
-        throw new ChosError('setup-failed', `refusing ${o.source.file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+    } else if (o.source.kind === 'oci') {
+      let image = o.source.path;
+      if (!fs.statSync(image).isDirectory()) {
+        // An archive (OCI layout or docker save): unpacked, vetted, into staging first.
+        image = path.join(staging, 'image');
+        fs.mkdirSync(image);
+        await extractArchive(o.source.path, image, staging, false, o.log, (k) => { kill = k; });
       }
-      o.log(`extracting ${o.source.file}`);
-      await runSandboxed({ writable: staging, readOnly: [archive], onSpawn: (k) => { kill = k; } },
-        ['tar', '--extract', '--same-permissions', '--same-owner', '--numeric-owner', '--xattrs', '--xattrs-include=user.*',
-          '--xattrs-include=security.capability', '-f', '/tmp/archive', '-C', tree], 'extracting the archive');
+      const layers = fs.existsSync(path.join(image, 'oci-layout')) ? await layoutLayers(image, o.source.ref) : await dockerSaveLayers(image);
+      o.log(`verified ${layers.length} layer(s) against their digests`);
+      await applyLayers(tree, staging, layers, o.keepSetuid, o.log, (k) => { kill = k; });
+      fs.rmSync(path.join(staging, 'image'), { recursive: true, force: true });
+    } else {
+      await extractArchive(o.source.file, tree, staging, o.keepSetuid, o.log, (k) => { kill = k; });
     }
     // Device nodes are not carried (each environment shows the host's /dev); setuid and
-    // setgid bits are dropped unless asked to keep them (they gain nothing inside anyway).
+    // setgid bits, and file capabilities (security.capability), are dropped unless asked to
+    // keep them (they gain nothing inside anyway).
     await runSandboxed({ writable: staging, onSpawn: (k) => { kill = k; } }, ['find', tree, '-xdev', '(', '-type', 'b', '-o', '-type', 'c', ')', '-delete'], 'removing device nodes');
     if (!o.keepSetuid) {
       await runSandboxed({ writable: staging, onSpawn: (k) => { kill = k; } }, ['find', tree, '-xdev', '-type', 'f', '-perm', '/6000', '-exec', 'chmod', 'ug-s', '{}', '+'], 'dropping setuid bits');
@@ -202,15 +258,24 @@ export async function create(o: CreateOptions): Promise<Created> {
     fs.mkdirSync(dropInDir(o.chosFile), { recursive: true, mode: 0o755 });
     const tmp = `${dropIn}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, renderDropIn(o.name, final, o.source), { mode: 0o644 });
-    fs.writeFileSync(path.join(o.store, o.name, 'source.json'), JSON.stringify(o.source) + '\n', { mode: 0o644 });
+    const record: Recorded = { source: o.source, keepSetuid: o.keepSetuid, chosFile: o.chosFile };
+    fs.writeFileSync(path.join(o.store, o.name, 'source.json'), JSON.stringify(record) + '\n', { mode: 0o644 });
+    const previous = fs.existsSync(dropIn) ? fs.readFileSync(dropIn) : undefined;
     fs.renameSync(tmp, dropIn);
-    fs.rmSync(staging, { recursive: true, force: true });
+    removeStaging(staging);
     o.log(`registered "${o.name}" in ${dropIn}`);
-    o.setup();
+    try {
+      o.setup();
+    } catch (e) {
+      // Setup refused the new configuration: put the registration back as it was.
+      if (previous === undefined) fs.rmSync(dropIn, { force: true });
+      else fs.writeFileSync(dropIn, previous);
+      throw e;
+    }
     pruneTrees(o.name, o.store, o.chosFile, o.runDir, o.log);
     return { name: o.name, tree: final, dropIn };
   } catch (e) {
-    fs.rmSync(staging, { recursive: true, force: true });
+    removeStaging(staging);
     throw e;
   } finally {
     process.removeListener('SIGINT', onSignal);
@@ -218,10 +283,17 @@ export async function create(o: CreateOptions): Promise<Created> {
   }
 }
 
-/** The recorded source of an environment chosctl created, for `chosctl update`. */
-export function recordedSource(store: string, name: string): Source {
+/** What create recorded beside a tree, for `chosctl update` and for pruning. */
+export interface Recorded {
+  readonly source: Source;
+  readonly keepSetuid: boolean;
+  /** The environment list whose drop-in registers it: only that configuration prunes it. */
+  readonly chosFile: string;
+}
+
+export function recorded(store: string, name: string): Recorded {
   try {
-    return JSON.parse(fs.readFileSync(path.join(store, name, 'source.json'), 'utf8')) as Source;
+    return JSON.parse(fs.readFileSync(path.join(store, name, 'source.json'), 'utf8')) as Recorded;
   } catch {
     throw new ChosError('unknown-environment', `no environment "${name}" created by chosctl in ${store}`);
   }
@@ -235,9 +307,15 @@ export function remove(name: string, chosFile: string, store: string, runDir: st
       hint: 'environments listed in /etc/chos itself are removed by editing that file',
     });
   }
+  const saved = fs.readFileSync(dropIn);
   fs.rmSync(dropIn);
+  try {
+    setup();
+  } catch (e) {
+    fs.writeFileSync(dropIn, saved, { mode: 0o644 });
+    throw e;
+  }
   log(`unregistered "${name}"`);
-  setup();
   pruneTrees(name, store, chosFile, runDir, log);
   if (fs.existsSync(path.join(store, name, 'trees'))) {
     log(`kept the tree of "${name}" while a prepared generation or a session uses it; a later chosctl setup deletes it`);

@@ -36,7 +36,8 @@ export function sandboxArgs(o: SandboxOptions, argv: readonly string[]): string[
 /** Runs argv in the sandbox; resolves with stdout as text, rejects with the tail of stderr. */
 export function runSandboxed(o: SandboxOptions, argv: readonly string[], what: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn('bwrap', sandboxArgs(o, argv), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // LC_ALL=C: tar then escapes every non-ASCII byte in listings (see tar-listing.ts).
+    const p = spawn('bwrap', sandboxArgs(o, argv), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     o.onSpawn?.(() => p.kill('SIGTERM'));
     const out: Buffer[] = [];
     let err = '';

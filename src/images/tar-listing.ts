@@ -32,30 +32,33 @@ const TYPES: Record<string, MemberType> = {
 export function unquoteC(s: string): string {
   const bytes: number[] = [];
   const simple: Record<string, number> = { n: 10, t: 9, a: 7, b: 8, f: 12, r: 13, v: 11, '\\': 92, '"': 34, '?': 63 };
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] ?? '';
+  // By code point, so characters outside the BMP (two UTF-16 units) stay whole.
+  const cs = Array.from(s);
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i] ?? '';
     if (c !== '\\') {
       bytes.push(...Buffer.from(c, 'utf8'));
       continue;
     }
-    const n = s[i + 1] ?? '';
-    const oct = /^[0-7]{3}/.exec(s.slice(i + 1));
+    const oct = /^[0-7]{3}/.exec(cs.slice(i + 1, i + 4).join(''));
     if (oct) {
       bytes.push(parseInt(oct[0], 8));
       i += 3;
     } else {
-      bytes.push(simple[n] ?? n.charCodeAt(0));
+      const n = cs[i + 1] ?? '';
+      const known = simple[n];
+      if (known !== undefined) bytes.push(known);
+      else bytes.push(...Buffer.from(n, 'utf8'));
       i += 1;
     }
   }
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** Drops "./" parts, doubled and trailing slashes: "./a//./b/" is "a/b" (".." stays, to be refused). */
 export function normaliseName(raw: string): string {
-  let n = raw;
-  while (n.startsWith('./')) n = n.slice(2);
-  while (n.endsWith('/') && n.length > 1) n = n.slice(0, -1);
-  return n === '.' ? '' : n;
+  const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
+  return (raw.startsWith('/') ? '/' : '') + parts.join('/');
 }
 
 export function parseListingLine(line: string): Member | { error: string } {
@@ -108,7 +111,8 @@ export function vetListing(lines: readonly string[], caps: Caps = DEFAULT_CAPS):
       continue;
     }
     if (m.name.split('/').length > caps.maxDepth) {
-      fail(`member "${m.name.slice(0, 100)}…" is nested deeper than ${caps.maxDepth} levels`);
+      const shown = m.name.length > 100 ? `${m.name.slice(0, 100)}…` : m.name;
+      fail(`member "${shown}" is nested deeper than ${caps.maxDepth} levels`);
       continue;
     }
     // A member below an earlier symlink would be written wherever that link points.

@@ -97,6 +97,18 @@ describe('chosctl create', { skip }, () => {
     assert.ok(fs.lstatSync(path.join(tree, 'bin')).isSymbolicLink(), 'symlinks stay symlinks');
     assert.equal(fs.statSync(path.join(tree, 'etc', 'shadow')).gid, fs.statSync(path.join(TREES, 'bookworm', 'etc', 'shadow')).gid, 'ownership is kept');
     assert.deepEqual(stagingLeft(), []);
+    assert.equal(fs.statSync(STORE).mode & 0o777, 0o700, 'users reach trees only through the prepared roots');
+  });
+
+  it('undoes a removal that setup refuses (default still names it), changing nothing', () => {
+    writeConfig(BASE_CONFIG.replace('default:debian12', 'default:fromtar'));
+    assert.equal(run(CHOSCTL, ['setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]).status, 0);
+    const r = chosctl(['remove', 'fromtar']);
+    assert.equal(r.status, 125);
+    assert.match(r.stderr, /"default" names "fromtar"/);
+    assert.ok(registered('fromtar'));
+    assert.equal(chos(['cat', '/etc/debian_version'], { env: userEnv({ CHOS: 'fromtar' }) }).stdout, treeFile('bookworm', 'etc/debian_version'));
+    writeConfig(BASE_CONFIG);
   });
 
   it('keeps setuid bits with --keep-setuid', () => {
@@ -115,7 +127,7 @@ describe('chosctl create', { skip }, () => {
     assert.match(chosctl(['create', 'root', '--from-tar', rootfs]).stderr, /"root" is reserved/);
     assert.match(chosctl(['create', 'x', '--debootstrap', "bullseye'; rm -rf /"]).stderr, /invalid suite/);
     assert.match(chosctl(['create', 'x', '--from-tar', '/nonexistent.tar']).stderr, /archive not found/);
-    assert.match(chosctl(['create', 'x']).stderr, /give exactly one of --debootstrap SUITE and --from-tar FILE/);
+    assert.match(chosctl(['create', 'x']).stderr, /give exactly one of --debootstrap SUITE, --from-tar FILE and --from-oci PATH/);
     assert.deepEqual(stagingLeft(), []);
   });
 

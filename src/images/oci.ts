@@ -1,0 +1,182 @@
+// Builds a tree from a local OCI image: an OCI image layout (directory or tar archive) or a
+// `docker save` archive. Every blob is checked against its digest and size before use; layers
+// are applied in order with OCI whiteout semantics, each vetted and extracted in the sandbox.
+// I/O, root only.
+
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChosError } from '../errors.js';
+import { type Descriptor, type Index, type Manifest, digestProblem, isIndex, layerCompression, ociArch, pickManifest, whiteoutMeaning } from './oci-model.js';
+import { runSandboxed } from './sandbox.js';
+import { DEFAULT_CAPS, parseListingLine, vetListing } from './tar-listing.js';
+
+const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
+
+/** Streams a file through SHA-256; checks size and digest. */
+export async function verifyFile(file: string, digest: string, size: number | undefined, what: string): Promise<void> {
+  const bad = digestProblem(digest);
+  if (bad) throw fail(`${what}: ${bad}`);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw fail(`${what}: blob ${digest} is missing`);
+  }
+  if (size !== undefined && st.size !== size) throw fail(`${what}: blob ${digest} has ${st.size} bytes, the manifest says ${size}`);
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const got = `sha256:${hash.digest('hex')}`;
+  if (got !== digest) throw fail(`${what}: blob content does not match its digest (expected ${digest}, found ${got})`);
+}
+
+async function readJsonBlob<T>(layout: string, d: Descriptor, what: string, maxBytes = 4 << 20): Promise<T> {
+  if (d.size > maxBytes) throw fail(`${what}: ${d.size} bytes is too large for a JSON document`);
+  const file = blobPath(layout, d.digest, what);
+  await verifyFile(file, d.digest, d.size, what);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    throw fail(`${what}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function blobPath(layout: string, digest: string, what: string): string {
+  const bad = digestProblem(digest);
+  if (bad) throw fail(`${what}: ${bad}`);
+  return path.join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
+}
+
+export interface Layer {
+  readonly file: string;
+  readonly what: string;
+}
+
+/** The layers of an OCI image layout, verified, bottom first. */
+export async function layoutLayers(layout: string, ref?: string): Promise<Layer[]> {
+  let marker: { imageLayoutVersion?: string };
+  try {
+    marker = JSON.parse(fs.readFileSync(path.join(layout, 'oci-layout'), 'utf8')) as { imageLayoutVersion?: string };
+  } catch {
+    throw fail(`${layout} is not an OCI image layout (no readable oci-layout file)`);
+  }
+  if (marker.imageLayoutVersion !== '1.0.0') throw fail(`unsupported OCI layout version "${String(marker.imageLayoutVersion)}"`);
+  let index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as Index;
+  let desc: Descriptor | undefined;
+  for (let depth = 0; depth < 4; depth++) {
+    const picked = pickManifest(index, ociArch(process.arch), depth === 0 ? ref : undefined);
+    if ('error' in picked) throw fail(picked.error);
+    if (!isIndex(picked.mediaType)) {
+      desc = picked;
+      break;
+    }
+    index = await readJsonBlob<Index>(layout, picked, 'image index');
+  }
+  if (!desc) throw fail('image indexes nest too deeply');
+  const manifest = await readJsonBlob<Manifest>(layout, desc, 'image manifest');
+  if (!manifest.config || !Array.isArray(manifest.layers)) throw fail('image manifest: no config or layers');
+  await verifyFile(blobPath(layout, manifest.config.digest, 'image config'), manifest.config.digest, manifest.config.size, 'image config');
+  const layers: Layer[] = [];
+  for (const [i, l] of manifest.layers.entries()) {
+    const what = `layer ${i + 1}/${manifest.layers.length}`;
+    const c = layerCompression(l.mediaType);
+    if (typeof c !== 'string') throw fail(`${what}: ${c.error}`);
+    const file = blobPath(layout, l.digest, what);
+    await verifyFile(file, l.digest, l.size, what);
+    layers.push({ file, what });
+  }
+  return layers;
+}
+
+/** The layers of a `docker save` archive (already unpacked), checked against the config's diff_ids. */
+export async function dockerSaveLayers(dir: string): Promise<Layer[]> {
+  let manifest: Array<{ Config: string; Layers: string[] }>;
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Array<{ Config: string; Layers: string[] }>;
+  } catch {
+    throw fail(`${dir} is not a docker save archive (no readable manifest.json)`);
+  }
+  const image = manifest[0];
+  if (!image || typeof image.Config !== 'string' || !Array.isArray(image.Layers)) throw fail('docker save archive: manifest.json names no image');
+  if (manifest.length > 1) throw fail('docker save archive holds several images; save one image per archive');
+  const inside = (p: string): string => {
+    const full = path.resolve(dir, p);
+    if (!full.startsWith(dir + '/')) throw fail(`docker save archive: "${p}" points outside the archive`);
+    return full;
+  };
+  const config = JSON.parse(fs.readFileSync(inside(image.Config), 'utf8')) as { rootfs?: { diff_ids?: string[] } };
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== image.Layers.length) throw fail(`docker save archive: ${image.Layers.length} layers but ${diffIds.length} diff_ids in the config`);
+  const layers: Layer[] = [];
+  for (const [i, l] of image.Layers.entries()) {
+    const what = `layer ${i + 1}/${image.Layers.length}`;
+    const file = inside(l);
+    await verifyFile(file, diffIds[i] ?? '', undefined, what);
+    layers.push({ file, what });
+  }
+  return layers;
+}
+
+/** Walks `rel` in `tree` without following links; the first symlink on the way, if any. */
+function symlinkOnTheWay(tree: string, rel: string): { at: string; target: string } | undefined {
+  const parts = rel.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const p = path.join(tree, ...parts.slice(0, i));
+    try {
+      const st = fs.lstatSync(p);
+      if (st.isSymbolicLink()) return { at: parts.slice(0, i).join('/'), target: fs.readlinkSync(p) };
+      if (!st.isDirectory()) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+export async function applyLayers(tree: string, staging: string, layers: readonly Layer[], keepCaps: boolean, log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
+  for (const layer of layers) {
+    const ro: [string, string] = [layer.file, '/tmp/layer'];
+    const listing = await runSandboxed({ writable: staging, readOnly: [ro], onSpawn },
+      ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', '/tmp/layer'], `reading ${layer.what}`);
+    const lines = listing.split('\n');
+    const problems = vetListing(lines, DEFAULT_CAPS);
+    if (problems.length > 0) throw fail(`refusing ${layer.what}: ${problems[0]}`);
+    const remove: string[] = [];
+    const opaque: string[] = [];
+    for (const line of lines) {
+      if (line === '') continue;
+      const m = parseListingLine(line);
+      if ('error' in m || m.name === '') continue;
+      const w = whiteoutMeaning(m.name);
+      if (w.kind === 'invalid') throw fail(`refusing ${layer.what}: ${w.why}`);
+      const subject = w.kind === 'whiteout' ? w.target : w.kind === 'opaque' ? `${w.dir}/x` : m.name;
+      const link = symlinkOnTheWay(tree, subject);
+      if (link && (w.kind !== 'entry' || link.target.startsWith('/') || link.target.split('/').includes('..'))) {
+        throw fail(`refusing ${layer.what}: "${m.name}" goes through the symlink "${link.at}" (to ${link.target}) of a lower layer`,
+          'absolute or upward symlinks of lower layers are not followed by chos');
+      }
+      if (w.kind === 'whiteout') remove.push(path.join(tree, w.target));
+      if (w.kind === 'opaque') opaque.push(path.join(tree, w.dir));
+      if (w.kind === 'entry') {
+        // An entry of another type than the lower layers' replaces it whole (a file over a
+        // directory, a directory over a file or link).
+        let lower: fs.Stats | undefined;
+        try {
+          lower = fs.lstatSync(path.join(tree, m.name));
+        } catch { /* new */ }
+        if (lower && (m.type === 'dir') !== lower.isDirectory()) remove.push(path.join(tree, m.name));
+      }
+    }
+    log(`applying ${layer.what} (${lines.length - 1} entries, ${remove.length} whiteouts, ${opaque.length} opaque directories)`);
+    // Whiteouts hide what lower layers put there, before this layer adds its own entries.
+    if (remove.length + opaque.length > 0) {
+      await runSandboxed({ writable: staging, onSpawn }, ['sh', '-c',
+        'n=$1; shift; i=0; for p; do i=$((i+1)); if [ $i -le "$n" ]; then rm -rf -- "$p"; else [ ! -d "$p" ] || find "$p" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +; fi; done',
+        'whiteouts', String(remove.length), ...remove, ...opaque], `applying the whiteouts of ${layer.what}`);
+    }
+    await runSandboxed({ writable: staging, readOnly: [ro], onSpawn },
+      ['tar', '--extract', '--same-permissions', '--same-owner', '--numeric-owner', '--xattrs',
+        '--xattrs-include=user.*', ...(keepCaps ? ['--xattrs-include=security.capability'] : []), '--exclude=.wh.*', '-f', '/tmp/layer', '-C', tree],
+      `extracting ${layer.what}`);
+  }
+}
