@@ -38,10 +38,14 @@ Commands:
   create NAME --debootstrap SUITE [--variant V] [--mirror URL]
   create NAME --from-tar FILE
   create NAME --from-oci PATH [--ref TAG]
+  create NAME --pull REF [--insecure] [--auth-file FILE]
              build an OS tree (debootstrap, or a rootfs tarball — plain, gzip, xz or zstd —
              vetted and extracted in a sandbox that can write only the staging directory; or an
              OCI image layout, as a directory or archive, or a docker save archive: every blob
-             checked against its digest and size, layers applied in order with whiteouts),
+             checked against its digest and size, layers applied in order with whiteouts; or
+             an image pulled from a registry, e.g. registry.example.org:5000/team/img:tag or
+             …@sha256:…, resolved to this host's platform, blobs verified as they stream and
+             kept in a cache beside the store),
              publish it atomically under the store, register it in /etc/chos.d/NAME.conf,
              and run setup. Device nodes are dropped; setuid/setgid bits too unless
              --keep-setuid. Ctrl-C or a crash before registration leaves nothing; the next
@@ -74,6 +78,10 @@ Options:
   --keep-setuid      (create, update) keep setuid/setgid bits and file capabilities (update:
                      default is what create recorded)
   --ref TAG          (create --from-oci) the image of the layout tagged TAG (its ref.name)
+  --insecure         (create --pull) plain HTTP to a registry that is not on loopback
+                     (127.0.0.0/8 and ::1 always may use it, as Docker does)
+  --auth-file FILE   (create --pull) credentials in Docker's config.json format (default:
+                     ~/.docker/config.json when it exists); Basic and Bearer-token auth
   --quiet, --json    (create, update) print nothing, or one JSON line, instead of steps
 
 Examples:
@@ -83,6 +91,7 @@ Examples:
   chosctl check debian11 --json
   chosctl create debian11 --debootstrap bullseye --variant minbase
   chosctl create site --from-tar /srv/images/site-rootfs.tar.zst
+  chosctl create rocky9 --pull registry.example.org/base/rocky:9
 
 Exit status: 0 done; 130/143 (create, update) interrupted; 1 (status) /etc/chos changed since the last setup, (check, doctor)
 warnings only; 2 usage error; 3 (check, doctor) errors found;
@@ -108,6 +117,9 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           mirror: { type: 'string' },
           'from-tar': { type: 'string' },
           'from-oci': { type: 'string' },
+          pull: { type: 'string' },
+          insecure: { type: 'boolean' },
+          'auth-file': { type: 'string' },
           ref: { type: 'string' },
           store: { type: 'string' },
           'keep-setuid': { type: 'boolean' },
@@ -170,19 +182,24 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         let source: Source;
         let keepSetuid = values['keep-setuid'] ?? false;
         if (command === 'update') {
-          if (values.debootstrap !== undefined || values['from-tar'] !== undefined || values['from-oci'] !== undefined) {
+          if (values.debootstrap !== undefined || values['from-tar'] !== undefined || values['from-oci'] !== undefined || values.pull !== undefined) {
             throw new ChosError('usage', 'chosctl update rebuilds from the recorded source; to change it, remove and create again');
           }
           const rec = recorded(store, name);
           source = rec.source;
           keepSetuid = values['keep-setuid'] ?? rec.keepSetuid;
         } else {
-          const given = [values.debootstrap, values['from-tar'], values['from-oci']].filter((v) => v !== undefined).length;
-          if (given !== 1) throw new ChosError('usage', 'give exactly one of --debootstrap SUITE, --from-tar FILE and --from-oci PATH', { hint: "run 'chosctl help'" });
+          const given = [values.debootstrap, values['from-tar'], values['from-oci'], values.pull].filter((v) => v !== undefined).length;
+          if (given !== 1) throw new ChosError('usage', 'give exactly one of --debootstrap SUITE, --from-tar FILE, --from-oci PATH and --pull REF', { hint: "run 'chosctl help'" });
           if (values.debootstrap !== undefined) {
             source = { kind: 'debootstrap', suite: values.debootstrap, ...(values.variant ? { variant: values.variant } : {}), ...(values.mirror ? { mirror: values.mirror } : {}) };
           } else if (values['from-tar'] !== undefined) {
             source = { kind: 'tar', file: path.resolve(values['from-tar']) };
+          } else if (values.pull !== undefined) {
+            source = {
+              kind: 'pull', ref: values.pull, ...(values.insecure ? { insecure: true } : {}),
+              ...(values['auth-file'] ? { authFile: path.resolve(values['auth-file']) } : {}),
+            };
           } else {
             source = { kind: 'oci', path: path.resolve(values['from-oci'] ?? ''), ...(values.ref ? { ref: values.ref } : {}) };
           }

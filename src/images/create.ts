@@ -13,13 +13,16 @@ import { mountsUnder } from '../prepare/mounts.js';
 import { DEFAULT_CAPS, vetListing } from './tar-listing.js';
 import { runSandboxed } from './sandbox.js';
 import { applyLayers, dockerSaveLayers, layoutLayers } from './oci.js';
+import { parseImageRef } from './reference.js';
+import { pullImage } from './registry.js';
 
 export const DEFAULT_STORE = '/var/lib/chos/envs';
 
 export type Source =
   | { readonly kind: 'debootstrap'; readonly suite: string; readonly variant?: string; readonly mirror?: string }
   | { readonly kind: 'tar'; readonly file: string }
-  | { readonly kind: 'oci'; readonly path: string; readonly ref?: string };
+  | { readonly kind: 'oci'; readonly path: string; readonly ref?: string }
+  | { readonly kind: 'pull'; readonly ref: string; readonly insecure?: boolean; readonly authFile?: string };
 
 export interface CreateOptions {
   readonly name: string;
@@ -44,20 +47,28 @@ export interface Created {
 /** The drop-in that registers a created environment. Pure. */
 export function renderDropIn(name: string, tree: string, source: Source): string {
   const from = source.kind === 'tar' ? `--from-tar ${source.file}`
-    : source.kind === 'oci' ? `--from-oci ${source.path}${source.ref ? ` --ref ${source.ref}` : ''}` : `--debootstrap ${source.suite}`;
+    : source.kind === 'oci' ? `--from-oci ${source.path}${source.ref ? ` --ref ${source.ref}` : ''}`
+      : source.kind === 'pull' ? `--pull ${source.ref}` : `--debootstrap ${source.suite}`;
   return `# Written by chosctl create (${from}); chosctl remove ${name} deletes it.\n%SHELLS\n${name}:${tree}\n`;
 }
 
 /** Checks what an admin typed before anything runs. Pure. */
 export function sourceProblem(s: Source): string | undefined {
   // Paths end up in the drop-in's comment line: a newline there would add config lines.
-  const text = s.kind === 'debootstrap' ? `${s.suite}${s.variant ?? ''}${s.mirror ?? ''}` : s.kind === 'oci' ? `${s.path}${s.ref ?? ''}` : s.file;
+  const text = s.kind === 'debootstrap' ? `${s.suite}${s.variant ?? ''}${s.mirror ?? ''}`
+    : s.kind === 'oci' ? `${s.path}${s.ref ?? ''}` : s.kind === 'pull' ? `${s.ref}${s.authFile ?? ''}` : s.file;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(text)) return 'control characters (a newline, …) are not allowed in a source';
   if (s.kind === 'debootstrap') {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(s.suite)) return `invalid suite "${s.suite}"`;
     if (s.variant !== undefined && !/^[a-z-]+$/.test(s.variant)) return `invalid variant "${s.variant}"`;
     if (s.mirror !== undefined && !/^https?:\/\/[^\s'"\\]+$/.test(s.mirror)) return `invalid mirror URL "${s.mirror}"`;
+    return undefined;
+  }
+  if (s.kind === 'pull') {
+    const r = parseImageRef(s.ref);
+    if ('error' in r) return r.error;
+    if (s.authFile !== undefined && !s.authFile.startsWith('/')) return `the credentials file path must be absolute, found "${s.authFile}"`;
     return undefined;
   }
   if (s.kind === 'oci') {
@@ -225,6 +236,19 @@ export async function create(o: CreateOptions): Promise<Created> {
       await spawnLogged('debootstrap', [
         ...(o.source.variant ? [`--variant=${o.source.variant}`] : []), o.source.suite, tree, ...(o.source.mirror ? [o.source.mirror] : []),
       ], 'debootstrap', (k) => { kill = k; });
+    } else if (o.source.kind === 'pull') {
+      const ref = parseImageRef(o.source.ref);
+      if ('error' in ref) throw new ChosError('usage', ref.error);
+      const layout = path.join(staging, 'image');
+      o.log(`pulling ${o.source.ref}`);
+      await pullImage({
+        ref, insecure: o.source.insecure ?? false, cache: path.join(o.store, '.blobs'), layout, log: o.log,
+        ...(o.source.authFile ? { authFile: o.source.authFile } : {}),
+      });
+      const layers = await layoutLayers(layout, 'pulled');
+      o.log(`verified ${layers.length} layer(s) against their digests`);
+      await applyLayers(tree, staging, layers, o.keepSetuid, o.log, (k) => { kill = k; });
+      fs.rmSync(layout, { recursive: true, force: true });
     } else if (o.source.kind === 'oci') {
       let image = o.source.path;
       if (!fs.statSync(image).isDirectory()) {

@@ -127,7 +127,7 @@ describe('chosctl create', { skip }, () => {
     assert.match(chosctl(['create', 'root', '--from-tar', rootfs]).stderr, /"root" is reserved/);
     assert.match(chosctl(['create', 'x', '--debootstrap', "bullseye'; rm -rf /"]).stderr, /invalid suite/);
     assert.match(chosctl(['create', 'x', '--from-tar', '/nonexistent.tar']).stderr, /archive not found/);
-    assert.match(chosctl(['create', 'x']).stderr, /give exactly one of --debootstrap SUITE, --from-tar FILE and --from-oci PATH/);
+    assert.match(chosctl(['create', 'x']).stderr, /give exactly one of --debootstrap SUITE, --from-tar FILE, --from-oci PATH and --pull REF/);
     assert.deepEqual(stagingLeft(), []);
   });
 

@@ -152,3 +152,12 @@ export function ensureWorld(): void {
 export function treeFile(suite: string, rel: string): string {
   return fs.readFileSync(path.join(TREES, suite, rel), 'utf8');
 }
+
+/** Every path with type, mode, owner, link target and content digest; device nodes left out. */
+export function describeTree(root: string): string {
+  return must('sh', ['-c', `cd ${root} && find . ! -type c ! -type b -printf '%p %y %m %U %G %l\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum`]);
+}
+
+export function createdTree(name: string): string {
+  return fs.readFileSync(path.join(`${CONFIG}.d`, `${name}.conf`), 'utf8').match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1] ?? '';
+}

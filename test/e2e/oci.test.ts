@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, TREES, WORLD, BASE_CONFIG, cannotRun, chos, ensureWorld, must, run, treeFile, userEnv, writeConfig } from './harness.js';
+import { CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, TREES, WORLD, BASE_CONFIG, cannotRun, chos, createdTree, describeTree, ensureWorld, must, run, treeFile, userEnv, writeConfig } from './harness.js';
 
 const missing = ['bwrap', 'umoci', 'skopeo'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
 const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install bubblewrap umoci skopeo)` : undefined);
@@ -52,15 +52,6 @@ function addLayer(layout: string, from: string, to: string, dir: string): void {
   const man = writeBlob(layout, Buffer.from(JSON.stringify(manifest)));
   index.manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...man, annotations: { 'org.opencontainers.image.ref.name': to } });
   fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify(index));
-}
-
-/** Every path with type, mode, owner, link target and content digest; device nodes left out. */
-function describeTree(root: string): string {
-  return must('sh', ['-c', `cd ${root} && find . ! -type c ! -type b -printf '%p %y %m %U %G %l\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum`]);
-}
-
-function createdTree(name: string): string {
-  return fs.readFileSync(path.join(DROP_INS, `${name}.conf`), 'utf8').match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1] ?? '';
 }
 
 describe('chosctl create --from-oci', { skip }, () => {

@@ -1,0 +1,193 @@
+// Pulls an image from a registry (OCI distribution API over HTTP(S)) into a local OCI image
+// layout: anonymous, Basic and Bearer-token auth; indexes resolved to this host's platform;
+// every manifest and blob checked against its digest and size while it streams; blobs kept in
+// a content-addressed cache so an image sharing layers with an earlier one downloads only what
+// differs. I/O (network, files).
+
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ChosError } from '../errors.js';
+import { type Descriptor, type Index, MEDIA, digestProblem, isIndex, ociArch, pickManifest } from './oci-model.js';
+import { type ImageRef, credentialsFor, parseChallenge, registryBase } from './reference.js';
+
+const ACCEPT = [MEDIA.index, MEDIA.manifest, MEDIA.dockerList, MEDIA.dockerManifest].join(', ');
+const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
+
+export interface PullOptions {
+  readonly ref: ImageRef;
+  readonly insecure: boolean;
+  /** A Docker config.json with credentials; default ~/.docker/config.json when it exists. */
+  readonly authFile?: string;
+  /** Content-addressed blob cache (sha256/<hex>). */
+  readonly cache: string;
+  /** Where to write the OCI layout (created). */
+  readonly layout: string;
+  readonly log: (line: string) => void;
+  /** Parallel layer downloads. */
+  readonly parallel?: number;
+}
+
+class Client {
+  private auth: string | undefined;
+  private readonly base: string;
+  private readonly creds: { user: string; password: string } | undefined;
+
+  constructor(private readonly o: PullOptions) {
+    this.base = registryBase(o.ref.registry, o.insecure);
+    const file = o.authFile ?? path.join(process.env['HOME'] ?? '/root', '.docker', 'config.json');
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if (o.authFile) throw fail(`cannot read the credentials file ${o.authFile} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    this.creds = text === undefined ? undefined : credentialsFor(text, o.ref.registry);
+  }
+
+  /** GET with auth: answers a 401 challenge once (Basic, or Bearer via the token service). */
+  async get(urlPath: string, accept?: string): Promise<Response> {
+    const url = `${this.base}/v2/${this.o.ref.repository}/${urlPath}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(url, { headers: { ...(accept ? { Accept: accept } : {}), ...(this.auth ? { Authorization: this.auth } : {}) } });
+      } catch (e) {
+        throw fail(`cannot reach ${this.base} (${(e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`,
+          this.base.startsWith('https:') ? 'a registry without TLS needs --insecure (loopback addresses never do)' : undefined);
+      }
+      if (res.status !== 401 || attempt > 0) return res;
+      await res.arrayBuffer();
+      const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
+      if (challenge?.scheme === 'basic') {
+        if (!this.creds) throw fail(`${this.o.ref.registry} wants credentials`, 'give them with --auth-file (a Docker config.json) or in ~/.docker/config.json');
+        this.auth = `Basic ${Buffer.from(`${this.creds.user}:${this.creds.password}`).toString('base64')}`;
+      } else if (challenge?.scheme === 'bearer' && challenge.params['realm']) {
+        this.auth = `Bearer ${await this.token(challenge.params)}`;
+      } else {
+        throw fail(`${this.o.ref.registry} refused access (401) without a usable challenge`);
+      }
+    }
+    throw fail('unreachable');
+  }
+
+  private async token(p: Readonly<Record<string, string>>): Promise<string> {
+    const u = new URL(p['realm'] ?? '');
+    if (p['service']) u.searchParams.set('service', p['service']);
+    u.searchParams.set('scope', p['scope'] ?? `repository:${this.o.ref.repository}:pull`);
+    const headers: Record<string, string> = this.creds
+      ? { Authorization: `Basic ${Buffer.from(`${this.creds.user}:${this.creds.password}`).toString('base64')}` } : {};
+    const res = await fetch(u, { headers });
+    if (!res.ok) throw fail(`the token service ${u.origin} refused (${res.status})`, this.creds ? 'check the credentials' : 'give credentials with --auth-file');
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const t = body.token ?? body.access_token;
+    if (!t) throw fail(`the token service ${u.origin} gave no token`);
+    return t;
+  }
+}
+
+async function readLimited(res: Response, max: number, what: string): Promise<Buffer> {
+  const buf = Buffer.from(await res.arrayBuffer());
+  if (buf.length > max) throw fail(`${what}: ${buf.length} bytes is more than the ${max} a manifest may have`);
+  return buf;
+}
+
+const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+async function fetchManifest(c: Client, reference: string, expect: string | undefined, what: string): Promise<{ bytes: Buffer; mediaType: string }> {
+  const res = await c.get(`manifests/${reference}`, ACCEPT);
+  if (res.status === 404) throw fail(`${what}: not found in the registry`);
+  if (!res.ok) throw fail(`${what}: the registry answered ${res.status}`);
+  const bytes = await readLimited(res, 4 << 20, what);
+  if (expect !== undefined && sha256(bytes) !== expect) throw fail(`${what}: content does not match its digest ${expect}`);
+  const mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ?? res.headers.get('content-type') ?? '';
+  return { bytes, mediaType };
+}
+
+/** Downloads one blob into the cache (verified) unless it is there already; returns its path. */
+async function blob(c: Client, cache: string, d: Descriptor, what: string, log: (l: string) => void): Promise<string> {
+  const bad = digestProblem(d.digest);
+  if (bad) throw fail(`${what}: ${bad}`);
+  const file = path.join(cache, 'sha256', d.digest.slice('sha256:'.length));
+  if (fs.existsSync(file) && fs.statSync(file).size === d.size) {
+    log(`${what}: ${d.digest.slice(7, 19)} already in the cache`);
+    return file;
+  }
+  const res = await c.get(`blobs/${d.digest}`);
+  if (!res.ok || !res.body) throw fail(`${what}: the registry answered ${res.status}`);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const out = fs.createWriteStream(tmp, { mode: 0o600 });
+  const hash = createHash('sha256');
+  let n = 0;
+  const t0 = Date.now();
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      n += chunk.length;
+      if (n > d.size) throw fail(`${what}: the registry sent more than the ${d.size} bytes the manifest says`);
+      hash.update(chunk);
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+    }
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    if (n !== d.size) throw fail(`${what}: got ${n} bytes, the manifest says ${d.size}`);
+    const got = `sha256:${hash.digest('hex')}`;
+    if (got !== d.digest) throw fail(`${what}: content does not match its digest (expected ${d.digest}, found ${got})`);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    out.destroy();
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  const s = (Date.now() - t0) / 1000;
+  log(`${what}: ${(n / 1e6).toFixed(1)} MB in ${s.toFixed(1)} s (${(n / 1e6 / Math.max(s, 0.001)).toFixed(0)} MB/s)`);
+  return file;
+}
+
+function place(layout: string, cached: string, digest: string): void {
+  const dest = path.join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  if (fs.existsSync(dest)) return;
+  try {
+    fs.linkSync(cached, dest);
+  } catch {
+    fs.copyFileSync(cached, dest);
+  }
+}
+
+/** Pulls REF into an OCI layout tagged "pulled"; returns the number of layers. */
+export async function pullImage(o: PullOptions): Promise<number> {
+  const c = new Client(o);
+  const name = `${o.ref.registry}/${o.ref.repository}${o.ref.byDigest ? '@' : ':'}${o.ref.reference}`;
+  fs.mkdirSync(path.join(o.layout, 'blobs', 'sha256'), { recursive: true });
+  let top = await fetchManifest(c, o.ref.reference, o.ref.byDigest ? o.ref.reference : undefined, name);
+  let desc: Descriptor = { mediaType: top.mediaType, digest: sha256(top.bytes), size: top.bytes.length };
+  fs.writeFileSync(path.join(o.layout, 'blobs', 'sha256', desc.digest.slice(7)), top.bytes);
+  for (let depth = 0; isIndex(top.mediaType); depth++) {
+    if (depth > 3) throw fail(`${name}: image indexes nest too deeply`);
+    const picked = pickManifest(JSON.parse(top.bytes.toString('utf8')) as Index, ociArch(process.arch));
+    if ('error' in picked) throw fail(`${name}: ${picked.error}`);
+    top = await fetchManifest(c, picked.digest, picked.digest, `${name} (${ociArch(process.arch)})`);
+    desc = { mediaType: top.mediaType, digest: picked.digest, size: top.bytes.length };
+    fs.writeFileSync(path.join(o.layout, 'blobs', 'sha256', desc.digest.slice(7)), top.bytes);
+  }
+  const manifest = JSON.parse(top.bytes.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] };
+  if (!manifest.config || !Array.isArray(manifest.layers)) throw fail(`${name}: the manifest has no config or layers`);
+  const config = manifest.config;
+  place(o.layout, await blob(c, o.cache, config, 'image config', o.log), config.digest);
+  const layers = manifest.layers;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < layers.length) {
+      const i = next++;
+      const l = layers[i];
+      if (!l) continue;
+      place(o.layout, await blob(c, o.cache, l, `layer ${i + 1}/${layers.length}`, o.log), l.digest);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.parallel ?? 3, layers.length) }, worker));
+  fs.writeFileSync(path.join(o.layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}\n');
+  fs.writeFileSync(path.join(o.layout, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: desc.mediaType || MEDIA.manifest, digest: desc.digest, size: desc.size, annotations: { 'org.opencontainers.image.ref.name': 'pulled' } }],
+  }));
+  return layers.length;
+}
