@@ -43,7 +43,7 @@ export function hostFindings(): Finding[] {
   const bwrap = version('bwrap', ['--version']);
   out.push(bwrap
     ? { subject: 'bubblewrap', level: 'ok', code: 'tool', message: `${bwrap} (used by chosctl create's sandbox and the benchmark, not for entry)` }
-    : { subject: 'bubblewrap', code: 'tool-missing', level: 'warning', message: 'not installed: chosctl create cannot extract archives (entry does not need it)', hint: 'apt-get install bubblewrap' });
+    : { subject: 'bubblewrap', code: 'tool-missing', level: 'warning', message: 'not installed: chosctl create cannot build environments (entry does not need it)', hint: 'apt-get install bubblewrap' });
   const max = readNumber('/proc/sys/user/max_user_namespaces');
   if (max === 0) {
     out.push({ subject: 'userns', level: 'error', code: 'userns-disabled', message: 'user.max_user_namespaces is 0: nobody can enter an environment', hint: 'sysctl -w user.max_user_namespaces=15000 (and set it in /etc/sysctl.d/)' });

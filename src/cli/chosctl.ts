@@ -83,6 +83,7 @@ Options:
   --auth-file FILE   (create --pull) credentials in Docker's config.json format (default:
                      ~/.docker/config.json when it exists); Basic and Bearer-token auth
   --quiet, --json    (create, update) print nothing, or one JSON line, instead of steps
+  --no-setup         (create, update) register only; the next chosctl setup prepares it
 
 Examples:
   chosctl setup
@@ -124,6 +125,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           store: { type: 'string' },
           'keep-setuid': { type: 'boolean' },
           quiet: { type: 'boolean', short: 'q' },
+          'no-setup': { type: 'boolean' },
           login: { type: 'string' },
           install: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
@@ -206,7 +208,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         }
         const log = values.quiet || values.json ? (): void => {} : (l: string): void => io.out(`chosctl: ${l}\n`);
         const made = await create({
-          name, source, chosFile, store, runDir, keepSetuid, replace: command === 'update', log,
+          name, source, chosFile, store, runDir, keepSetuid, replace: command === 'update', log, noSetup: values['no-setup'] ?? false,
           setup: () => {
             const r = setup({ chosFile, sysconfigFile: values.sysconfig, runDir, launcher, log });
             for (const w of r.warnings) if (!values.quiet) io.err(`chosctl: warning: ${w}\n`);

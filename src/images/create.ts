@@ -36,6 +36,8 @@ export interface CreateOptions {
   readonly log: (line: string) => void;
   /** Runs `chosctl setup` once the tree is registered. */
   readonly setup: () => void;
+  /** Register only; the next `chosctl setup` prepares it. */
+  readonly noSetup?: boolean;
 }
 
 export interface Created {
@@ -289,7 +291,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     removeStaging(staging);
     o.log(`registered "${o.name}" in ${dropIn}`);
     try {
-      o.setup();
+      if (!o.noSetup) o.setup();
     } catch (e) {
       // Setup refused the new configuration: put the registration back as it was.
       if (previous === undefined) fs.rmSync(dropIn, { force: true });
@@ -317,7 +319,9 @@ export interface Recorded {
 
 export function recorded(store: string, name: string): Recorded {
   try {
-    return JSON.parse(fs.readFileSync(path.join(store, name, 'source.json'), 'utf8')) as Recorded;
+    const r = JSON.parse(fs.readFileSync(path.join(store, name, 'source.json'), 'utf8')) as Partial<Recorded> & { kind?: string };
+    if (r.source === undefined || typeof r.chosFile !== 'string') throw new Error('not a record of this version');
+    return r as Recorded;
   } catch {
     throw new ChosError('unknown-environment', `no environment "${name}" created by chosctl in ${store}`);
   }

@@ -40,7 +40,7 @@ export function digestProblem(d: string): string | undefined {
 /** Node's process.arch → the OCI/Go architecture name. */
 export function ociArch(nodeArch: string): string {
   const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-  return map[nodeArch] ?? nodeArch;
+  return Object.prototype.hasOwnProperty.call(map, nodeArch) ? (map[nodeArch] ?? nodeArch) : nodeArch;
 }
 
 export function isIndex(mediaType: string | undefined): boolean {

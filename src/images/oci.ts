@@ -61,7 +61,13 @@ export async function layoutLayers(layout: string, ref?: string): Promise<Layer[
     throw fail(`${layout} is not an OCI image layout (no readable oci-layout file)`);
   }
   if (marker.imageLayoutVersion !== '1.0.0') throw fail(`unsupported OCI layout version "${String(marker.imageLayoutVersion)}"`);
-  let index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as Index;
+  let index: Index;
+  try {
+    index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as Index;
+    if (!Array.isArray(index.manifests)) throw new Error('no "manifests" list');
+  } catch (e) {
+    throw fail(`${layout}/index.json is not a readable image index (${(e as Error).message})`);
+  }
   let desc: Descriptor | undefined;
   for (let depth = 0; depth < 4; depth++) {
     const picked = pickManifest(index, ociArch(process.arch), depth === 0 ? ref : undefined);
@@ -94,7 +100,7 @@ export async function dockerSaveLayers(dir: string): Promise<Layer[]> {
   try {
     manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Array<{ Config: string; Layers: string[] }>;
   } catch {
-    throw fail(`${dir} is not a docker save archive (no readable manifest.json)`);
+    throw fail(`${dir} is neither an OCI image layout (no oci-layout file) nor a docker save archive (no manifest.json)`);
   }
   const image = manifest[0];
   if (!image || typeof image.Config !== 'string' || !Array.isArray(image.Layers)) throw fail('docker save archive: manifest.json names no image');
@@ -104,7 +110,12 @@ export async function dockerSaveLayers(dir: string): Promise<Layer[]> {
     if (!full.startsWith(dir + '/')) throw fail(`docker save archive: "${p}" points outside the archive`);
     return full;
   };
-  const config = JSON.parse(fs.readFileSync(inside(image.Config), 'utf8')) as { rootfs?: { diff_ids?: string[] } };
+  let config: { rootfs?: { diff_ids?: string[] } };
+  try {
+    config = JSON.parse(fs.readFileSync(inside(image.Config), 'utf8')) as typeof config;
+  } catch (e) {
+    throw fail(`docker save archive: its image config ${image.Config} is not readable JSON (${(e as Error).message})`);
+  }
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== image.Layers.length) throw fail(`docker save archive: ${image.Layers.length} layers but ${diffIds.length} diff_ids in the config`);
   const layers: Layer[] = [];
@@ -135,7 +146,15 @@ function symlinkOnTheWay(tree: string, rel: string): { at: string; target: strin
 
 export async function applyLayers(tree: string, staging: string, layers: readonly Layer[], keepCaps: boolean, log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
   for (const layer of layers) {
-    const ro: [string, string] = [layer.file, '/tmp/layer'];
+    // A compressed layer is decompressed once, into staging, instead of once for the listing
+    // and again for the extraction.
+    const plain = path.join(staging, 'layer.tar');
+    const tool = compressionOf(layer.file);
+    if (tool) {
+      await runSandboxed({ writable: staging, readOnly: [[layer.file, '/tmp/compressed']], onSpawn },
+        ['sh', '-c', `${tool} -dc /tmp/compressed > "$1"`, 'decompress', plain], `decompressing ${layer.what}`);
+    }
+    const ro: [string, string] = [tool ? plain : layer.file, '/tmp/layer'];
     const listing = await runSandboxed({ writable: staging, readOnly: [ro], onSpawn },
       ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', '/tmp/layer'], `reading ${layer.what}`);
     const lines = listing.split('\n');
@@ -178,5 +197,20 @@ export async function applyLayers(tree: string, staging: string, layers: readonl
       ['tar', '--extract', '--same-permissions', '--same-owner', '--numeric-owner', '--xattrs',
         '--xattrs-include=user.*', ...(keepCaps ? ['--xattrs-include=security.capability'] : []), '--exclude=.wh.*', '-f', '/tmp/layer', '-C', tree],
       `extracting ${layer.what}`);
+    fs.rmSync(plain, { force: true });
   }
+}
+
+/** gzip or zstd by the file's magic bytes (what its media type claims is checked elsewhere). */
+function compressionOf(file: string): 'gzip' | 'zstd' | undefined {
+  const fd = fs.openSync(file, 'r');
+  const b = Buffer.alloc(4);
+  try {
+    fs.readSync(fd, b, 0, 4, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
+  if (b.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return undefined;
 }

@@ -37,6 +37,8 @@ export function parseImageRef(text: string): ImageRef | { error: string } {
     registry = first;
     parts.shift();
   }
+  // Docker's own names for Docker Hub.
+  if (registry === 'docker.io' || registry === 'index.docker.io') registry = DOCKER_HUB;
   if (!HOST.test(registry)) return { error: `invalid registry address "${registry}"` };
   let last = parts.pop() ?? '';
   let tag: string | undefined;
@@ -73,12 +75,23 @@ export interface Challenge {
   readonly params: Readonly<Record<string, string>>;
 }
 
-/** Parses a WWW-Authenticate header: `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
+/**
+ * Parses a WWW-Authenticate header: `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`.
+ * Several challenges may arrive joined by ", " (fetch joins repeated headers): a Bearer one is
+ * preferred, else the first.
+ */
 export function parseChallenge(header: string): Challenge | undefined {
-  const m = /^\s*([A-Za-z]+)\s*(.*)$/.exec(header);
+  // A new challenge starts after a comma with "Scheme name=" (a scheme token, then a parameter).
+  const parts = header.split(/,\s*(?=[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*\s+[A-Za-z0-9_-]+\s*=)/);
+  const parsed = parts.map(parseOne).filter((c): c is Challenge => c !== undefined);
+  return parsed.find((c) => c.scheme === 'bearer') ?? parsed[0];
+}
+
+function parseOne(text: string): Challenge | undefined {
+  const m = /^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s*(.*)$/s.exec(text);
   if (!m) return undefined;
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
-  const re = /([A-Za-z]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?/g;
+  const re = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))\s*,?/g;
   let p: RegExpExecArray | null;
   while ((p = re.exec(m[2] ?? '')) !== null) params[(p[1] ?? '').toLowerCase()] = (p[2] ?? p[3] ?? '').replace(/\\(.)/g, '$1');
   return { scheme: (m[1] ?? '').toLowerCase(), params };
@@ -86,23 +99,25 @@ export function parseChallenge(header: string): Challenge | undefined {
 
 /** user:password for a registry from a Docker config.json ("auths" → "auth" in base64). */
 export function credentialsFor(configJson: string, registry: string): { user: string; password: string } | undefined {
-  let cfg: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+  let cfg: unknown;
   try {
-    cfg = JSON.parse(configJson) as typeof cfg;
+    cfg = JSON.parse(configJson);
   } catch {
     return undefined;
   }
-  const auths = cfg.auths ?? {};
-  const keys = [registry, `https://${registry}`, `http://${registry}`, ...(registry === DOCKER_HUB ? ['https://index.docker.io/v1/', 'docker.io'] : [])];
+  const auths = (cfg as { auths?: unknown } | null)?.auths;
+  if (typeof auths !== 'object' || auths === null) return undefined;
+  const keys = [registry, `https://${registry}`, `http://${registry}`, ...(registry === DOCKER_HUB ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [])];
   for (const k of keys) {
-    const a = auths[k];
-    if (!a) continue;
-    if (a.auth) {
+    if (!Object.prototype.hasOwnProperty.call(auths, k)) continue;
+    const a = (auths as Record<string, unknown>)[k] as { auth?: unknown; username?: unknown; password?: unknown } | null;
+    if (typeof a !== 'object' || a === null) continue;
+    if (typeof a.auth === 'string') {
       const decoded = Buffer.from(a.auth, 'base64').toString('utf8');
       const i = decoded.indexOf(':');
       if (i > 0) return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
     }
-    if (a.username !== undefined && a.password !== undefined) return { user: a.username, password: a.password };
+    if (typeof a.username === 'string' && typeof a.password === 'string') return { user: a.username, password: a.password };
   }
   return undefined;
 }

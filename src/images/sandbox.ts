@@ -3,6 +3,7 @@
 // in the field has had path-escape bugs). I/O.
 
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { ChosError } from '../errors.js';
 
 /** What an extractor needs as root: set owners and modes, make device nodes (removed later). */
@@ -17,11 +18,32 @@ export interface SandboxOptions {
   readonly onStdout?: (chunk: Buffer) => void;
   /** Lets the caller kill the program (Ctrl-C). */
   readonly onSpawn?: (kill: () => void) => void;
+  /**
+   * The host directories the program needs, instead of the whole host root (binding / copies
+   * every mount of the host, which costs tenths of a second on a host with many). See
+   * systemView().
+   */
+  readonly system?: ReadonlyArray<readonly ['ro-bind' | 'symlink', string, string]>;
+}
+
+/** The read-only system a tool such as tar, find or sh needs: /usr, /etc and the lib/bin links. I/O. */
+export function systemView(): Array<['ro-bind' | 'symlink', string, string]> {
+  const out: Array<['ro-bind' | 'symlink', string, string]> = [['ro-bind', '/usr', '/usr'], ['ro-bind', '/etc', '/etc']];
+  for (const d of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
+    try {
+      const st = fs.lstatSync(`/${d}`);
+      if (st.isSymbolicLink()) out.push(['symlink', fs.readlinkSync(`/${d}`), `/${d}`]);
+      else if (st.isDirectory()) out.push(['ro-bind', `/${d}`, `/${d}`]);
+    } catch { /* absent */ }
+  }
+  return out;
 }
 
 export function sandboxArgs(o: SandboxOptions, argv: readonly string[]): string[] {
+  const root = o.system === undefined ? ['--ro-bind', '/', '/']
+    : o.system.flatMap(([kind, a, b]) => [kind === 'symlink' ? '--symlink' : '--ro-bind', a, b]);
   return [
-    '--ro-bind', '/', '/',
+    ...root,
     '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
     '--bind', o.writable, o.writable,
     // Inside paths live under the fresh /tmp: the rest of the root is read-only.
@@ -37,7 +59,7 @@ export function sandboxArgs(o: SandboxOptions, argv: readonly string[]): string[
 export function runSandboxed(o: SandboxOptions, argv: readonly string[], what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     // LC_ALL=C: tar then escapes every non-ASCII byte in listings (see tar-listing.ts).
-    const p = spawn('bwrap', sandboxArgs(o, argv), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const p = spawn('bwrap', sandboxArgs({ system: systemView(), ...o }, argv), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     o.onSpawn?.(() => p.kill('SIGTERM'));
     const out: Buffer[] = [];
     let err = '';
