@@ -206,9 +206,23 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
             source = { kind: 'oci', path: path.resolve(values['from-oci'] ?? ''), ...(values.ref ? { ref: values.ref } : {}) };
           }
         }
-        const log = values.quiet || values.json ? (): void => {} : (l: string): void => io.out(`chosctl: ${l}\n`);
+        const quiet = values.quiet || values.json;
+        // On a terminal, downloads show a progress line that the next step's line replaces.
+        const tty = !quiet && process.stderr.isTTY === true;
+        let pending = false;
+        const log = quiet ? (): void => {} : (l: string): void => {
+          if (pending) io.err('\r\x1b[K');
+          pending = false;
+          io.out(`chosctl: ${l}\n`);
+        };
+        const progress = (what: string, done: number, total: number, rate: number): void => {
+          const eta = rate > 0 ? (total - done) / rate : 0;
+          io.err(`\r\x1b[K${what}: ${(done / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB  ${(rate / 1e6).toFixed(0)} MB/s  ETA ${eta.toFixed(0)} s`);
+          pending = true;
+        };
         const made = await create({
           name, source, chosFile, store, runDir, keepSetuid, replace: command === 'update', log, noSetup: values['no-setup'] ?? false,
+          ...(tty ? { progress } : {}),
           setup: () => {
             const r = setup({ chosFile, sysconfigFile: values.sysconfig, runDir, launcher, log });
             for (const w of r.warnings) if (!values.quiet) io.err(`chosctl: warning: ${w}\n`);

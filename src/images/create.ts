@@ -12,6 +12,7 @@ import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import { mountsUnder } from '../prepare/mounts.js';
 import { DEFAULT_CAPS, vetListing } from './tar-listing.js';
 import { runSandboxed } from './sandbox.js';
+import { trailingGarbage } from './tar-end.js';
 import { applyLayers, dockerSaveLayers, layoutLayers } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { pullImage } from './registry.js';
@@ -38,6 +39,8 @@ export interface CreateOptions {
   readonly setup: () => void;
   /** Register only; the next `chosctl setup` prepares it. */
   readonly noSetup?: boolean;
+  /** Download progress (terminal only). */
+  readonly progress?: (what: string, done: number, total: number, bytesPerSecond: number) => void;
 }
 
 export interface Created {
@@ -183,6 +186,8 @@ async function extractArchive(file: string, into: string, staging: string, keepC
   const listing = await runSandboxed({ writable: staging, readOnly: [archive], onSpawn },
     ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', '/tmp/archive'], 'reading the archive');
   const problems = vetListing(listing.split('\n'), DEFAULT_CAPS);
+  const garbage = await trailingGarbage(file, staging, onSpawn);
+  if (garbage) problems.unshift(garbage);
   if (problems.length > 0) {
     throw new ChosError('setup-failed', `refusing ${file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
   }
@@ -245,6 +250,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       o.log(`pulling ${o.source.ref}`);
       await pullImage({
         ref, insecure: o.source.insecure ?? false, cache: path.join(o.store, '.blobs'), layout, log: o.log,
+        ...(o.progress ? { progress: o.progress } : {}),
         ...(o.source.authFile ? { authFile: o.source.authFile } : {}),
       });
       const layers = await layoutLayers(layout, 'pulled');

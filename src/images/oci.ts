@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 import { type Descriptor, type Index, type Manifest, digestProblem, isIndex, layerCompression, ociArch, pickManifest, whiteoutMeaning } from './oci-model.js';
 import { runSandboxed } from './sandbox.js';
+import { trailingGarbage } from './tar-end.js';
 import { DEFAULT_CAPS, parseListingLine, vetListing } from './tar-listing.js';
 
 const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
@@ -145,13 +146,27 @@ function symlinkOnTheWay(tree: string, rel: string): { at: string; target: strin
 }
 
 export async function applyLayers(tree: string, staging: string, layers: readonly Layer[], keepCaps: boolean, log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
+  // A compressed layer is decompressed once, instead of once for the listing and again for
+  // the extraction: into a root-only directory in /dev/shm (memory) when the layer is small
+  // enough, else into staging.
+  const shm = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/chos-import-') : undefined;
+  try {
+    await applyEach(tree, staging, shm, layers, keepCaps, log, onSpawn);
+  } finally {
+    if (shm) fs.rmSync(shm, { recursive: true, force: true });
+  }
+}
+
+const SHM_MAX_COMPRESSED = 256 * 2 ** 20;
+
+async function applyEach(tree: string, staging: string, shm: string | undefined, layers: readonly Layer[], keepCaps: boolean,
+  log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
   for (const layer of layers) {
-    // A compressed layer is decompressed once, into staging, instead of once for the listing
-    // and again for the extraction.
-    const plain = path.join(staging, 'layer.tar');
+    const scratch = shm && fs.statSync(layer.file).size <= SHM_MAX_COMPRESSED ? shm : staging;
+    const plain = path.join(scratch, 'layer.tar');
     const tool = compressionOf(layer.file);
     if (tool) {
-      await runSandboxed({ writable: staging, readOnly: [[layer.file, '/tmp/compressed']], onSpawn },
+      await runSandboxed({ writable: scratch, readOnly: [[layer.file, '/tmp/compressed']], onSpawn },
         ['sh', '-c', `${tool} -dc /tmp/compressed > "$1"`, 'decompress', plain], `decompressing ${layer.what}`);
     }
     const ro: [string, string] = [tool ? plain : layer.file, '/tmp/layer'];
@@ -159,6 +174,8 @@ export async function applyLayers(tree: string, staging: string, layers: readonl
       ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', '/tmp/layer'], `reading ${layer.what}`);
     const lines = listing.split('\n');
     const problems = vetListing(lines, DEFAULT_CAPS);
+    const garbage = await trailingGarbage(ro[0], scratch, onSpawn);
+    if (garbage) problems.unshift(garbage);
     if (problems.length > 0) throw fail(`refusing ${layer.what}: ${problems[0]}`);
     const remove: string[] = [];
     const opaque: string[] = [];

@@ -24,6 +24,8 @@ export interface PullOptions {
   /** Where to write the OCI layout (created). */
   readonly layout: string;
   readonly log: (line: string) => void;
+  /** Called about four times a second while a blob downloads (a terminal progress line). */
+  readonly progress?: (what: string, done: number, total: number, bytesPerSecond: number) => void;
   /** Parallel layer downloads. */
   readonly parallel?: number;
 }
@@ -105,7 +107,8 @@ async function fetchManifest(c: Client, reference: string, expect: string | unde
 }
 
 /** Downloads one blob into the cache (verified) unless it is there already; returns its path. */
-async function blob(c: Client, cache: string, d: Descriptor, what: string, log: (l: string) => void): Promise<string> {
+async function blob(c: Client, cache: string, d: Descriptor, what: string, log: (l: string) => void,
+  progress?: PullOptions['progress']): Promise<string> {
   const bad = digestProblem(d.digest);
   if (bad) throw fail(`${what}: ${bad}`);
   const file = path.join(cache, 'sha256', d.digest.slice('sha256:'.length));
@@ -121,11 +124,16 @@ async function blob(c: Client, cache: string, d: Descriptor, what: string, log: 
   const hash = createHash('sha256');
   let n = 0;
   const t0 = Date.now();
+  let shown = t0;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       n += chunk.length;
       if (n > d.size) throw fail(`${what}: the registry sent more than the ${d.size} bytes the manifest says`);
       hash.update(chunk);
+      if (progress && Date.now() - shown > 250) {
+        shown = Date.now();
+        progress(what, n, d.size, (n * 1000) / Math.max(1, shown - t0));
+      }
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
@@ -172,7 +180,7 @@ export async function pullImage(o: PullOptions): Promise<number> {
   const manifest = JSON.parse(top.bytes.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] };
   if (!manifest.config || !Array.isArray(manifest.layers)) throw fail(`${name}: the manifest has no config or layers`);
   const config = manifest.config;
-  place(o.layout, await blob(c, o.cache, config, 'image config', o.log), config.digest);
+  place(o.layout, await blob(c, o.cache, config, 'image config', o.log, o.progress), config.digest);
   const layers = manifest.layers;
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -180,7 +188,7 @@ export async function pullImage(o: PullOptions): Promise<number> {
       const i = next++;
       const l = layers[i];
       if (!l) continue;
-      place(o.layout, await blob(c, o.cache, l, `layer ${i + 1}/${layers.length}`, o.log), l.digest);
+      place(o.layout, await blob(c, o.cache, l, `layer ${i + 1}/${layers.length}`, o.log, o.progress), l.digest);
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.parallel ?? 3, layers.length) }, worker));

@@ -163,6 +163,18 @@ describe('chosctl create', { skip }, () => {
     assert.equal(registered('hostile'), false);
   });
 
+  it('refuses an archive with data after its end', () => {
+    const file = path.join(ARCHIVES, 'trailing.tar');
+    fs.writeFileSync(file, Buffer.concat([tarOf([{ name: 'a', data: 'x' }]), Buffer.alloc(10240), Buffer.from('garbage after the end')]));
+    const r = chosctl(['create', 'hostile', '--from-tar', file]);
+    assert.equal(r.status, 125);
+    assert.match(r.stderr, /refusing \S+trailing\.tar: \d+ bytes of data follow the end of the archive/);
+    assert.equal(registered('hostile'), false);
+    fs.writeFileSync(file, Buffer.concat([tarOf([{ name: 'a', data: 'x' }]), Buffer.alloc(10240)]));
+    assert.equal(chosctl(['create', 'hostile', '--from-tar', file, '--quiet', '--no-setup']).status, 0, 'zero padding is fine');
+    assert.equal(chosctl(['remove', 'hostile']).status, 0);
+  });
+
   it('confines the extractor: inside the sandbox only the staging directory is writable', () => {
     const staging = path.join(STORE, '.staging', 'probe');
     fs.mkdirSync(staging, { recursive: true });
