@@ -79,7 +79,7 @@ Options:
                      default is what create recorded)
   --ref TAG          (create --from-oci) the image of the layout tagged TAG (its ref.name)
   --insecure         (create --pull) plain HTTP to a registry that is not on loopback
-                     (127.0.0.0/8 and ::1 always may use it, as Docker does)
+                     (127.0.0.0/8, localhost and ::1 always may use it, as Docker does)
   --auth-file FILE   (create --pull) credentials in Docker's config.json format (default:
                      ~/.docker/config.json when it exists); Basic and Bearer-token auth
   --quiet, --json    (create, update) print nothing, or one JSON line, instead of steps
@@ -229,6 +229,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           },
         });
         if (values.json) io.out(JSON.stringify(made) + '\n');
+        else if (values['no-setup'] && !values.quiet) io.out(`chosctl: registered; run chosctl setup to prepare "${made.name}"\n`);
         else if (!values.quiet) io.out(`chosctl: ready: CHOS=${made.name} chos ...\n`);
         return Exit.ok;
       }

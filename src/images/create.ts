@@ -13,7 +13,7 @@ import { mountsUnder } from '../prepare/mounts.js';
 import { DEFAULT_CAPS, vetListing } from './tar-listing.js';
 import { runSandboxed } from './sandbox.js';
 import { trailingGarbage } from './tar-end.js';
-import { applyLayers, dockerSaveLayers, layoutLayers } from './oci.js';
+import { applyLayers, dockerSaveLayers, layoutLayers, removeScratch } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { pullImage } from './registry.js';
 
@@ -229,6 +229,7 @@ export async function create(o: CreateOptions): Promise<Created> {
   let kill: () => void = () => {};
   const onSignal = (sig: NodeJS.Signals): void => {
     kill();
+    removeScratch();
     try {
       removeStaging(staging);
       o.log(`interrupted (${sig}): removed ${staging}`);
@@ -324,13 +325,19 @@ export interface Recorded {
 }
 
 export function recorded(store: string, name: string): Recorded {
+  const file = path.join(store, name, 'source.json');
+  let r: Partial<Recorded>;
   try {
-    const r = JSON.parse(fs.readFileSync(path.join(store, name, 'source.json'), 'utf8')) as Partial<Recorded> & { kind?: string };
-    if (r.source === undefined || typeof r.chosFile !== 'string') throw new Error('not a record of this version');
-    return r as Recorded;
+    r = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Recorded>;
   } catch {
     throw new ChosError('unknown-environment', `no environment "${name}" created by chosctl in ${store}`);
   }
+  if (r.source === undefined || typeof r.chosFile !== 'string') {
+    throw new ChosError('unknown-environment', `${file} was written by an older chosctl and does not say how "${name}" was made`, {
+      hint: `chosctl remove ${name}, then create it again`,
+    });
+  }
+  return r as Recorded;
 }
 
 export function remove(name: string, chosFile: string, store: string, runDir: string, setup: () => void, log: (l: string) => void): void {

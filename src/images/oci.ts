@@ -150,11 +150,23 @@ export async function applyLayers(tree: string, staging: string, layers: readonl
   // the extraction: into a root-only directory in /dev/shm (memory) when the layer is small
   // enough, else into staging.
   const shm = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/chos-import-') : undefined;
+  if (shm) scratchDirs.add(shm);
   try {
     await applyEach(tree, staging, shm, layers, keepCaps, log, onSpawn);
   } finally {
-    if (shm) fs.rmSync(shm, { recursive: true, force: true });
+    if (shm) {
+      fs.rmSync(shm, { recursive: true, force: true });
+      scratchDirs.delete(shm);
+    }
   }
+}
+
+const scratchDirs = new Set<string>();
+
+/** Removes the memory-backed scratch directories of imports still running (on Ctrl-C). */
+export function removeScratch(): void {
+  for (const d of scratchDirs) fs.rmSync(d, { recursive: true, force: true });
+  scratchDirs.clear();
 }
 
 const SHM_MAX_COMPRESSED = 256 * 2 ** 20;

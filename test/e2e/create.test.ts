@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sandboxArgs } from '../../src/images/sandbox.js';
+import { sandboxArgs, systemView } from '../../src/images/sandbox.js';
 import {
   BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, TREES, USER, WORLD, cannotRun, chos, ensureWorld, must, run, treeFile,
   userEnv, writeConfig,
@@ -178,7 +178,7 @@ describe('chosctl create', { skip }, () => {
   it('confines the extractor: inside the sandbox only the staging directory is writable', () => {
     const staging = path.join(STORE, '.staging', 'probe');
     fs.mkdirSync(staging, { recursive: true });
-    const r = spawnSync('bwrap', sandboxArgs({ writable: staging }, ['sh', '-c', `echo pwned > ${SENTINEL}; echo ok > ${staging}/x`]), { encoding: 'utf8' });
+    const r = spawnSync('bwrap', sandboxArgs({ writable: staging, system: systemView() }, ['sh', '-c', `echo pwned > ${SENTINEL}; echo ok > ${staging}/x`]), { encoding: 'utf8' });
     assert.match(r.stderr, /Read-only file system/);
     assert.equal(fs.readFileSync(SENTINEL, 'utf8'), 'untouched\n');
     assert.equal(fs.readFileSync(path.join(staging, 'x'), 'utf8'), 'ok\n');
