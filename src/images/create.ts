@@ -111,7 +111,8 @@ export function removeStaging(dir: string): void {
   if (!fs.existsSync(dir)) return;
   for (const m of mountsUnder(dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
   if (mountsUnder(dir).length > 0) throw new ChosError('setup-failed', `cannot unmount everything below ${dir}; left it in place`);
-  fs.rmSync(dir, { recursive: true, force: true });
+  // Retries: a killed run's extractor may still be writing for a moment (ENOTEMPTY, EBUSY).
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 }
 
 const isAlive = (pid: number): boolean => {
@@ -129,8 +130,12 @@ export function cleanLeftovers(store: string, chosFile: string, log: (l: string)
   for (const d of fs.existsSync(staging) ? fs.readdirSync(staging) : []) {
     const pid = Number(d.split('-').pop());
     if (pid > 0 && isAlive(pid) && pid !== process.pid) continue;
-    removeStaging(path.join(staging, d));
-    log(`removed leftover ${path.join(staging, d)}`);
+    try {
+      removeStaging(path.join(staging, d));
+      log(`removed leftover ${path.join(staging, d)}`);
+    } catch (e) {
+      log(`could not remove leftover ${path.join(staging, d)} yet (${(e as Error).message}); a later run will`);
+    }
   }
   const dir = dropInDir(chosFile);
   for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {

@@ -51,6 +51,8 @@ export function sandboxArgs(o: SandboxOptions, argv: readonly string[]): string[
     '--unshare-pid', '--unshare-ipc', '--unshare-net', '--unshare-uts',
     '--die-with-parent', '--new-session',
     '--cap-drop', 'ALL', ...CAPS.flatMap((c) => ['--cap-add', c]),
+    // Without the host root bound at /, the root is bwrap's own tmpfs: make it read-only too.
+    ...(o.system === undefined ? [] : ['--remount-ro', '/']),
     '--', ...argv,
   ];
 }
