@@ -4,11 +4,11 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { nameProblem } from '../config/names.js';
 import { configStamp } from '../prepare/load-config.js';
 import { type Catalog, readCatalog } from '../prepare/setup.js';
 import { userFileChoice } from '../select/select.js';
+import { readUserFile } from '../prepare/user-file.js';
 import type { Finding } from './findings.js';
 
 function readNumber(file: string): number | undefined {
@@ -102,23 +102,11 @@ export function probeFindings(o: DoctorOptions, catalog: Catalog): Finding[] {
 
 export function userFileFindings(home: string | undefined, catalog: Catalog | undefined): Finding[] {
   if (!home) return [];
-  const p = path.join(home, '.chos');
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(p);
-  } catch {
-    return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: 'absent: you get "default"' }];
-  }
-  if (!st.isFile()) return [{ subject: '~/.chos', level: 'warning', code: 'user-file-invalid', message: 'is not a regular file: it is ignored', hint: 'chos --use NAME, or echo NAME > ~/.chos' }];
-  let text = '';
-  try {
-    const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const buf = Buffer.alloc(256);
-    text = buf.subarray(0, fs.readSync(fd, buf, 0, 256, 0)).toString('utf8');
-    fs.closeSync(fd);
-  } catch (e) {
-    return [{ subject: '~/.chos', level: 'warning', code: 'user-file-invalid', message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})` }];
-  }
+  const f = readUserFile(home);
+  if (f.state === 'absent') return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: 'absent: you get "default"' }];
+  if (f.state === 'not-a-file') return [{ subject: '~/.chos', level: 'warning', code: 'user-file-invalid', message: 'is not a regular file: it is ignored', hint: 'chos --use NAME, or echo NAME > ~/.chos' }];
+  if (f.state === 'unreadable') return [{ subject: '~/.chos', level: 'warning', code: 'user-file-invalid', message: `cannot be read (${f.code})` }];
+  const text = f.text;
   const name = userFileChoice(text);
   if (name === '') return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: 'names nothing: you get "default"' }];
   const why = nameProblem(name);

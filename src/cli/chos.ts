@@ -9,6 +9,7 @@ import { DEFAULT_RUN_DIR, readCatalog } from '../prepare/setup.js';
 import { type Selection, select } from '../select/index.js';
 import { VERSION } from '../version.js';
 import { runDoctor } from '../checks/doctor.js';
+import { readUserFile } from '../prepare/user-file.js';
 import { report } from './report.js';
 import { type Io, processIo } from './io.js';
 import { runCommand } from './run.js';
@@ -49,19 +50,8 @@ See chos(1).
 function userChoiceFile(env: Io['env']): string | undefined {
   const home = env['HOME'];
   if (!home) return undefined;
-  try {
-    const p = path.join(home, '.chos');
-    if (!fs.statSync(p).isFile()) return undefined;
-    const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    try {
-      const buf = Buffer.alloc(256);
-      return buf.subarray(0, fs.readSync(fd, buf, 0, 256, 0)).toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
+  const f = readUserFile(home);
+  return f.state === 'read' ? f.text : undefined;
 }
 
 export function chosMain(argv: readonly string[], io: Io = processIo()): number {

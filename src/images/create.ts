@@ -11,7 +11,7 @@ import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import { mountsUnder } from '../prepare/mounts.js';
 import { DEFAULT_CAPS, vetListing } from './tar-listing.js';
-import { runSandboxed } from './sandbox.js';
+import { runSandboxed, tarExtractArgs, tarListArgs } from './sandbox.js';
 import { trailingGarbage } from './tar-end.js';
 import { applyLayers, dockerSaveLayers, layoutLayers, removeScratch } from './oci.js';
 import { parseImageRef } from './reference.js';
@@ -189,7 +189,7 @@ async function extractArchive(file: string, into: string, staging: string, keepC
   const archive: [string, string] = [file, '/tmp/archive'];
   log(`checking ${file}`);
   const listing = await runSandboxed({ writable: staging, readOnly: [archive], onSpawn },
-    ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', '/tmp/archive'], 'reading the archive');
+    tarListArgs('/tmp/archive'), 'reading the archive');
   const problems = vetListing(listing.split('\n'), DEFAULT_CAPS);
   const garbage = await trailingGarbage(file, staging, onSpawn);
   if (garbage) problems.unshift(garbage);
@@ -198,8 +198,7 @@ async function extractArchive(file: string, into: string, staging: string, keepC
   }
   log(`extracting ${file}`);
   await runSandboxed({ writable: staging, readOnly: [archive], onSpawn },
-    ['tar', '--extract', '--same-permissions', '--same-owner', '--numeric-owner', '--xattrs', '--xattrs-include=user.*',
-      ...(keepCaps ? ['--xattrs-include=security.capability'] : []), '-f', '/tmp/archive', '-C', into], 'extracting the archive');
+    tarExtractArgs('/tmp/archive', into, keepCaps), 'extracting the archive');
 }
 
 export async function create(o: CreateOptions): Promise<Created> {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 import { type Descriptor, type Index, type Manifest, digestProblem, isIndex, layerCompression, ociArch, pickManifest, whiteoutMeaning } from './oci-model.js';
-import { runSandboxed } from './sandbox.js';
+import { runSandboxed, tarExtractArgs, tarListArgs } from './sandbox.js';
 import { trailingGarbage } from './tar-end.js';
 import { DEFAULT_CAPS, parseListingLine, vetListing } from './tar-listing.js';
 
@@ -183,7 +183,7 @@ async function applyEach(tree: string, staging: string, shm: string | undefined,
     }
     const ro: [string, string] = [tool ? plain : layer.file, '/tmp/layer'];
     const listing = await runSandboxed({ writable: staging, readOnly: [ro], onSpawn },
-      ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', '/tmp/layer'], `reading ${layer.what}`);
+      tarListArgs('/tmp/layer'), `reading ${layer.what}`);
     const lines = listing.split('\n');
     const problems = vetListing(lines, DEFAULT_CAPS);
     const garbage = await trailingGarbage(ro[0], scratch, onSpawn);
@@ -223,9 +223,7 @@ async function applyEach(tree: string, staging: string, shm: string | undefined,
         'whiteouts', String(remove.length), ...remove, ...opaque], `applying the whiteouts of ${layer.what}`);
     }
     await runSandboxed({ writable: staging, readOnly: [ro], onSpawn },
-      ['tar', '--extract', '--same-permissions', '--same-owner', '--numeric-owner', '--xattrs',
-        '--xattrs-include=user.*', ...(keepCaps ? ['--xattrs-include=security.capability'] : []), '--exclude=.wh.*', '-f', '/tmp/layer', '-C', tree],
-      `extracting ${layer.what}`);
+      tarExtractArgs('/tmp/layer', tree, keepCaps, ['--exclude=.wh.*']), `extracting ${layer.what}`);
     fs.rmSync(plain, { force: true });
   }
 }

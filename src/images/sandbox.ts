@@ -82,3 +82,20 @@ export function runSandboxed(o: SandboxOptions, argv: readonly string[], what: s
     });
   });
 }
+
+/** tar listing an archive at `inside` the way tar-listing.ts reads it. Pure. */
+export function tarListArgs(inside: string): string[] {
+  return ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', inside];
+}
+
+/**
+ * tar extracting an archive at `inside` into `into` as root: owners, modes and user.* xattrs
+ * kept; file capabilities only when asked (with setuid bits). Pure.
+ */
+export function tarExtractArgs(inside: string, into: string, keepCaps: boolean, extra: readonly string[] = []): string[] {
+  return [
+    'tar', '--extract', '--same-permissions', '--same-owner', '--numeric-owner', '--xattrs', '--xattrs-include=user.*',
+    ...(keepCaps ? ['--xattrs-include=security.capability'] : []), ...extra, '-f', inside, '-C', into,
+  ];
+}
+
