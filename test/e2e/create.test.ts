@@ -213,6 +213,20 @@ describe('chosctl create', { skip }, () => {
     console.log(`# kill -9 outcomes: ${outcomes.join(', ')}`);
   });
 
+  it('cleans up on Ctrl-C (SIGINT): status 130, staging removed, nothing registered', async () => {
+    const p = spawn(CHOSCTL, ['create', 'interrupted', '--from-tar', rootfs, '--config', CONFIG, '--sysconfig', SYSCONFIG,
+      '--run-dir', RUN_DIR, '--store', STORE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const done = new Promise<number | null>((r) => p.on('close', r));
+    for (let i = 0; i < 100 && !/extracting/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    p.kill('SIGINT');
+    assert.equal(await done, 130);
+    assert.match(out, /interrupted \(SIGINT\): removed /);
+    assert.equal(registered('interrupted'), false);
+    assert.deepEqual(stagingLeft(), []);
+  });
+
   it('fails cleanly when the store runs out of space', () => {
     const small = path.join(WORLD, 'small-store');
     fs.mkdirSync(small, { recursive: true });

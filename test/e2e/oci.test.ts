@@ -37,17 +37,21 @@ function writeBlob(layout: string, data: Buffer): { digest: string; size: number
 interface Desc { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }
 
 /** Adds an uncompressed layer (a tar made by GNU tar from `dir`) on top of image `from`, tagged `to`. */
-function addLayer(layout: string, from: string, to: string, dir: string): void {
+function addLayer(layout: string, from: string, to: string, dir: string, compress: 'gzip' | 'zstd' | 'none' = 'none'): void {
   const index = readJson<{ manifests: Desc[] }>(path.join(layout, 'index.json'));
   const base = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === from);
   assert.ok(base);
   const manifest = readJson<{ config: Desc; layers: Desc[] }>(path.join(layout, 'blobs', 'sha256', base.digest.slice(7)));
   const config = readJson<{ rootfs: { diff_ids: string[] } }>(path.join(layout, 'blobs', 'sha256', manifest.config.digest.slice(7)));
   const tar = Buffer.from(must('sh', ['-c', `tar -C ${dir} --numeric-owner --owner=0 --group=0 -cf - . | base64 -w0`]), 'base64');
-  const layer = writeBlob(layout, tar);
-  config.rootfs.diff_ids.push(layer.digest);
+  fs.writeFileSync(`${dir}.tar`, tar);
+  const packed = compress === 'none' ? tar
+    : Buffer.from(must('sh', ['-c', `${compress === 'zstd' ? 'zstd -q -c' : 'gzip -c'} ${dir}.tar | base64 -w0`]), 'base64');
+  fs.rmSync(`${dir}.tar`);
+  const layer = writeBlob(layout, packed);
+  config.rootfs.diff_ids.push(`sha256:${sha(tar)}`);
   const cfg = writeBlob(layout, Buffer.from(JSON.stringify(config)));
-  manifest.layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer });
+  manifest.layers.push({ mediaType: `application/vnd.oci.image.layer.v1.tar${compress === 'none' ? '' : `+${compress}`}`, ...layer });
   manifest.config = { ...manifest.config, ...cfg };
   const man = writeBlob(layout, Buffer.from(JSON.stringify(manifest)));
   index.manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...man, annotations: { 'org.opencontainers.image.ref.name': to } });
@@ -84,7 +88,7 @@ describe('chosctl create --from-oci', { skip }, () => {
     }
   });
   after(() => {
-    for (const n of ['ociv3', 'ocitar', 'dsave', 'bad']) if (fs.existsSync(path.join(DROP_INS, `${n}.conf`))) chosctl(['remove', n]);
+    for (const n of ['ociv3', 'ocitar', 'dsave', 'bad', 'ocizst']) if (fs.existsSync(path.join(DROP_INS, `${n}.conf`))) chosctl(['remove', n]);
     writeConfig(BASE_CONFIG);
   });
 
@@ -100,6 +104,23 @@ describe('chosctl create --from-oci', { skip }, () => {
     assert.equal(fs.existsSync(path.join(tree, 'usr', 'share', 'doc')), false);
     const inside = chos(['sh', '-c', 'cat /etc/debian_version /etc/issue'], { env: userEnv({ CHOS: 'ociv3' }) });
     assert.equal(inside.stdout, `${treeFile('bullseye', 'etc/debian_version')}changed\n`, inside.stderr);
+  });
+
+  it('applies zstd- and gzip-compressed layers a test adds', () => {
+    const zl = path.join(OCI, 'zlayout');
+    fs.rmSync(zl, { recursive: true, force: true });
+    must('cp', ['-a', LAYOUT, zl]);
+    for (const [tag, from, kind] of [['z1', 'v3', 'zstd'], ['z2', 'z1', 'gzip']] as const) {
+      const d = path.join(OCI, `layer-${tag}`);
+      fs.rmSync(d, { recursive: true, force: true });
+      fs.mkdirSync(path.join(d, 'opt', 'app'), { recursive: true });
+      fs.writeFileSync(path.join(d, 'opt', 'app', `${kind}.txt`), `${kind}\n`);
+      addLayer(zl, from, tag, d, kind);
+    }
+    const r = chosctl(['create', 'ocizst', '--from-oci', zl, '--ref', 'z2', '--keep-setuid', '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync(path.join(createdTree('ocizst'), 'opt', 'app')).sort(), ['fresh', 'gzip.txt', 'zstd.txt']);
+    assert.equal(chosctl(['remove', 'ocizst']).status, 0);
   });
 
   it('takes the same image as a layout archive and as a docker save archive', () => {
