@@ -89,7 +89,8 @@ export function removeGeneration(dir: string): void {
 function ensureRunDir(runDir: string): void {
   fs.mkdirSync(runDir, { recursive: true, mode: 0o755 });
   if (!isMountPoint(runDir)) {
-    sh(`mount -t tmpfs -o mode=0755,nosuid,nodev chos '${runDir}' && mount --make-unbindable '${runDir}'`, `mounting ${runDir}`);
+    // Quoted: an administrator may give any --run-dir.
+    sh(`set -e\nmount -t tmpfs -o mode=0755,nosuid,nodev chos ${shQuote(runDir)}\nmount --make-unbindable ${shQuote(runDir)}`, `mounting ${runDir}`);
   }
 }
 
@@ -248,7 +249,7 @@ export function setup(opts: SetupOptions): SetupResult {
       // lowerpath"), so the layers get a tmpfs of their own.
       const layersDir = path.join(genDir, 'layers');
       fs.mkdirSync(layersDir, { mode: 0o755 });
-      sh(`mount -t tmpfs -o mode=0755,nosuid,nodev chos-layers '${layersDir}'`, 'mounting the overlay layers');
+      sh(`mount -t tmpfs -o mode=0755,nosuid,nodev chos-layers ${shQuote(layersDir)}`, 'mounting the overlay layers');
       for (const w of layerWork) w();
       for (const x of scripts) sh(x.script, `preparing "${x.name}"`);
       for (const [name, vars] of envFiles) fs.writeFileSync(path.join(genDir, 'env', name), vars, { mode: 0o644 });
