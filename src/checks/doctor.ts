@@ -5,8 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { nameProblem } from '../config/names.js';
-import { configStamp } from '../prepare/load-config.js';
-import { type Catalog, readCatalog } from '../prepare/setup.js';
+import { type Catalog, isStale, readCatalog } from '../prepare/setup.js';
 import { userFileChoice } from '../select/select.js';
 import { readUserFile } from '../prepare/user-file.js';
 import type { Finding } from './findings.js';
@@ -68,10 +67,7 @@ export function setupFindings(runDir: string): { findings: Finding[]; catalog?: 
   if (!catalog) {
     return { findings: [{ subject: 'setup', level: 'error', code: 'not-set-up', message: `chos is not set up (${runDir}/current is missing)`, hint: "run 'chosctl setup' as root (or start chos.service)" }] };
   }
-  let stale = true;
-  try {
-    stale = configStamp(catalog.configFile) !== catalog.configMtimeMs;
-  } catch { /* missing: stale */ }
+  const stale = isStale(catalog);
   return {
     catalog,
     findings: [stale

@@ -4,8 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChosError, Exit } from '../errors.js';
-import { configStamp } from '../prepare/load-config.js';
-import { DEFAULT_RUN_DIR, readCatalog, setup, teardown } from '../prepare/setup.js';
+import { DEFAULT_RUN_DIR, isStale, readCatalog, setup, teardown } from '../prepare/setup.js';
 import { VERSION } from '../version.js';
 import { runCheck } from '../checks/run-check.js';
 import { runDoctor } from '../checks/doctor.js';
@@ -277,12 +276,7 @@ function status(io: Io, runDir: string): number {
     io.out(`chos is not set up (${runDir}/current is missing); run 'chosctl setup'\n`);
     return Exit.failed;
   }
-  let stale = false;
-  try {
-    stale = configStamp(catalog.configFile) !== catalog.configMtimeMs;
-  } catch {
-    stale = true;
-  }
+  const stale = isStale(catalog);
   io.out(`set up ${catalog.created ?? 'at an unknown time'} (${catalog.generation}) from ${catalog.configFile}`);
   io.out(stale ? ' — the file changed since: run chosctl setup\n' : '\n');
   for (const e of catalog.environments) io.out(`  ${e.name}\t${e.aliasOf ? `-> ${e.aliasOf}` : e.path}\t${e.prettyName ?? ''}\n`);

@@ -3,13 +3,13 @@
 // it. Never half-done: the tree is complete before anything names it; a killed run leaves a
 // staging directory the next run removes. I/O, root only.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nameProblem } from '../config/names.js';
 import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
-import { mountsUnder } from '../prepare/mounts.js';
+import { isAlive, unmountAndRemove } from '../prepare/mounts.js';
 import { DEFAULT_CAPS, vetListing } from './tar-listing.js';
 import { runSandboxed, tarExtractArgs, tarListArgs } from './sandbox.js';
 import { trailingGarbage } from './tar-end.js';
@@ -103,26 +103,8 @@ function spawnLogged(cmd: string, args: string[], what: string, onSpawn: (kill: 
   });
 }
 
-/**
- * Removes a staging directory, first unmounting whatever a killed debootstrap left mounted in
- * it (/proc, /sys): files are never removed through a mount.
- */
-export function removeStaging(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  for (const m of mountsUnder(dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
-  if (mountsUnder(dir).length > 0) throw new ChosError('setup-failed', `cannot unmount everything below ${dir}; left it in place`);
-  // Retries: a killed run's extractor may still be writing for a moment (ENOTEMPTY, EBUSY).
-  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
-}
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** Removes a staging directory, unmounting first what a killed debootstrap left mounted in it. */
+const removeStaging = unmountAndRemove;
 
 /** Removes staging directories and half-written drop-ins that killed runs left behind. */
 export function cleanLeftovers(store: string, chosFile: string, log: (l: string) => void): void {

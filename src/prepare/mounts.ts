@@ -1,6 +1,9 @@
-// Reads the mount table of this process (/proc/self/mountinfo, see proc(5)). I/O.
+// Reads the mount table of this process (/proc/self/mountinfo, see proc(5)), and removes
+// directories that may hold mounts. I/O.
 
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { ChosError } from '../errors.js';
 
 /** Mount points from mountinfo text, octal escapes (\040 for space …) decoded. Pure. */
 export function parseMountPoints(mountinfo: string): string[] {
@@ -24,3 +27,32 @@ export function mountsUnder(dir: string): string[] {
 export function isMountPoint(dir: string): boolean {
   return mountPoints().includes(dir);
 }
+
+/**
+ * Unmounts everything below `dir`, deepest first, then removes it. Files are never removed
+ * through a mount still in place (a prepared root holds the host root at /local). Callers
+ * make sure no process still runs below `dir`: even a lazy unmount disconnects child mounts.
+ */
+export function unmountAndRemove(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  // The outermost mounts first: one lazy unmount detaches a whole prepared root (a hundred
+  // mounts) at once. Then whatever is left, deepest first.
+  const all = mountsUnder(dir);
+  const outermost = all.filter((m) => !all.some((o) => o !== m && m.startsWith(o + '/')));
+  for (const m of outermost) spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
+  for (const m of mountsUnder(dir).sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
+  if (mountsUnder(dir).length > 0) throw new ChosError('setup-failed', `cannot unmount everything below ${dir}; left it in place`);
+  // Retries: a killed run's extractor may still be writing for a moment (ENOTEMPTY, EBUSY).
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+}
+
+/** Whether a process with this pid exists (kill(2) with signal 0). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+

@@ -23,7 +23,7 @@ import { checkTree } from '../checks/tree-check.js';
 import { gatherTree } from '../checks/gather.js';
 import { type Level, worst } from '../checks/findings.js';
 import { type ConfigPaths, configStamp, loadConfig } from './load-config.js';
-import { mountsUnder, isMountPoint } from './mounts.js';
+import { isAlive, isMountPoint, mountsUnder, unmountAndRemove } from './mounts.js';
 
 export const DEFAULT_RUN_DIR = '/run/chos';
 
@@ -70,21 +70,8 @@ function sh(script: string, what: string): void {
   }
 }
 
-/** Unmounts everything below `dir` and removes it. */
-export function removeGeneration(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  const roots = path.join(dir, 'roots');
-  // Callers make sure no process still runs in `dir` (see generationsInUse): even a lazy
-  // unmount disconnects child mounts from a detached tree, so /usr would vanish under them.
-  for (const m of mountsUnder(dir).filter((p) => path.dirname(p) === roots)) {
-    spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
-  }
-  // Whatever is left (a root that failed half-way): one by one, deepest first.
-  for (const m of mountsUnder(dir).sort((x, y) => y.length - x.length)) spawnSync('umount', ['-l', '--', m], { stdio: 'ignore' });
-  // Never remove files through a mount still in place: /local inside is the host root.
-  if (mountsUnder(dir).length > 0) throw new ChosError('setup-failed', `could not unmount everything below ${dir}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-}
+/** Unmounts everything below a generation and removes it (see unmountAndRemove). */
+export const removeGeneration = unmountAndRemove;
 
 function ensureRunDir(runDir: string): void {
   fs.mkdirSync(runDir, { recursive: true, mode: 0o755 });
@@ -107,10 +94,7 @@ function lock(runDir: string): () => void {
       try {
         holder = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8'));
       } catch { /* being created or removed */ }
-      let alive = false;
-      try {
-        if (holder > 0) { process.kill(holder, 0); alive = true; }
-      } catch { /* gone */ }
+      const alive = holder > 0 && isAlive(holder);
       if (holder > 0 && !alive) fs.rmSync(lockDir, { recursive: true, force: true });
       else if (attempt > 600) throw new ChosError('setup-failed', `another chosctl setup (pid ${holder}) holds ${lockDir}`);
       else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
@@ -335,6 +319,11 @@ function removeAll(runDir: string, log: (l: string) => void): void {
     removeGeneration(path.join(runDir, g));
     log(`removed ${g}`);
   }
+}
+
+/** Whether the configuration changed since setup published `catalog`. */
+export function isStale(catalog: Catalog): boolean {
+  return configStamp(catalog.configFile) !== catalog.configMtimeMs;
 }
 
 export function readCatalog(runDir: string = DEFAULT_RUN_DIR): Catalog | undefined {

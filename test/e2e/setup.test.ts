@@ -146,12 +146,13 @@ describe('re-running setup', { skip }, () => {
   it('leaves a running session working and shows new entries the new config', async () => {
     const session = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
       ...Object.entries(userEnv({ CHOS: 'debian11' })).map(([k, v]) => `${k}=${v}`),
-      CHOS, 'sh', '-c', 'sleep 1.5; cat /etc/debian_version; ls /usr/bin | wc -l'], { cwd: '/tmp' });
+      CHOS, 'sh', '-c', 'sleep 5; cat /etc/debian_version; ls /usr/bin | wc -l'], { cwd: '/tmp' });
     let out = '';
     session.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     const done = new Promise<number | null>((resolve) => session.on('close', resolve));
     const before = generation();
-    // Twice: the session's generation is then neither current nor previous, so it is detached.
+    // Twice: the session's generation is then neither current nor previous, only in use.
+    // (The session sleeps long enough to outlast both setups even on a slow machine.)
     writeConfig(BASE_CONFIG.replace('default:debian12', 'default:debian13'));
     assert.equal(chosctl(['setup']).status, 0);
     writeConfig(BASE_CONFIG.replace('default:debian12', 'default:debian11'));
