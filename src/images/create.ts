@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { nameProblem } from '../config/names.js';
 import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
-import { isAlive, unmountAndRemove } from '../prepare/mounts.js';
+import { unmountAndRemove } from '../prepare/mounts.js';
+import { RUN_TAG_ENV, killTagged, ownTag, tagAlive } from './owner.js';
 import { DEFAULT_CAPS, vetListing } from './tar-listing.js';
 import { runSandboxed, tarExtractArgs, tarListArgs } from './sandbox.js';
 import { trailingGarbage } from './tar-end.js';
@@ -87,8 +88,8 @@ export function sourceProblem(s: Source): string | undefined {
 
 function spawnLogged(cmd: string, args: string[], what: string, onSpawn: (kill: () => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    onSpawn(() => p.kill('SIGTERM'));
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [RUN_TAG_ENV]: ownTag() } });
+    onSpawn(() => p.kill('SIGKILL'));
     let tail = '';
     const keep = (d: Buffer): void => {
       tail = (tail + d.toString()).slice(-4000);
@@ -110,9 +111,12 @@ const removeStaging = unmountAndRemove;
 export function cleanLeftovers(store: string, chosFile: string, log: (l: string) => void): void {
   const staging = path.join(store, '.staging');
   for (const d of fs.existsSync(staging) ? fs.readdirSync(staging) : []) {
-    const pid = Number(d.split('-').pop());
-    if (pid > 0 && isAlive(pid) && pid !== process.pid) continue;
+    const tag = d.split('-').pop() ?? '';
+    if (tag !== ownTag() && tagAlive(tag)) continue;
     try {
+      // What the dead run started may still run (a sandbox whose bubblewrap was killed
+      // while setting it up): it would keep writing into the directory.
+      if (!killTagged(tag)) throw new Error('processes it started do not die');
       removeStaging(path.join(staging, d));
       log(`removed leftover ${path.join(staging, d)}`);
     } catch (e) {
@@ -121,8 +125,8 @@ export function cleanLeftovers(store: string, chosFile: string, log: (l: string)
   }
   const dir = dropInDir(chosFile);
   for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    const m = /\.tmp-(\d+)$/.exec(f);
-    if (m && !isAlive(Number(m[1]))) fs.rmSync(path.join(dir, f), { force: true });
+    const m = /\.tmp-(\d+(?:\.\d+)?)$/.exec(f);
+    if (m && !tagAlive(m[1] ?? '')) fs.rmSync(path.join(dir, f), { force: true });
   }
 }
 
@@ -148,8 +152,8 @@ export function pruneTrees(name: string, store: string, chosFile: string, runDir
     const p = path.join(trees, id);
     if (used.has(p)) continue;
     // A tree whose create is still running is about to be registered.
-    const creator = Number(id.split('-').pop());
-    if (creator > 0 && creator !== process.pid && isAlive(creator)) continue;
+    const creator = id.split('-').pop() ?? '';
+    if (creator !== ownTag() && tagAlive(creator)) continue;
     fs.rmSync(p, { recursive: true, force: true });
     log(`deleted unused tree ${p}`);
   }
@@ -207,19 +211,24 @@ export async function create(o: CreateOptions): Promise<Created> {
   fs.mkdirSync(path.join(o.store, '.staging'), { recursive: true, mode: 0o700 });
   fs.chmodSync(o.store, 0o700);
   cleanLeftovers(o.store, o.chosFile, o.log);
-  const id = `${Date.now()}-${process.pid}`;
-  const staging = path.join(o.store, '.staging', `${o.name}-${id}-${process.pid}`);
+  // Both names end in this run's tag: a later run tells whether this one still runs.
+  const id = `${Date.now()}-${ownTag()}`;
+  const staging = path.join(o.store, '.staging', `${o.name}-${id}`);
   const tree = path.join(staging, 'tree');
   fs.mkdirSync(tree, { recursive: true, mode: 0o755 });
 
   let kill: () => void = () => {};
+  // Synchronous to the end, so that the failing step's error is never reported instead.
   const onSignal = (sig: NodeJS.Signals): void => {
     kill();
+    killTagged(ownTag());
     removeScratch();
     try {
       removeStaging(staging);
       o.log(`interrupted (${sig}): removed ${staging}`);
-    } catch { /* the next run removes it */ }
+    } catch (e) {
+      o.log(`interrupted (${sig}); could not remove ${staging} yet (${(e as Error).message}): the next run will`);
+    }
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
@@ -275,7 +284,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     const final = path.join(trees, id);
     fs.renameSync(tree, final);
     fs.mkdirSync(dropInDir(o.chosFile), { recursive: true, mode: 0o755 });
-    const tmp = `${dropIn}.tmp-${process.pid}`;
+    const tmp = `${dropIn}.tmp-${ownTag()}`;
     fs.writeFileSync(tmp, renderDropIn(o.name, final, o.source), { mode: 0o644 });
     const record: Recorded = { source: o.source, keepSetuid: o.keepSetuid, chosFile: o.chosFile };
     fs.writeFileSync(path.join(o.store, o.name, 'source.json'), JSON.stringify(record) + '\n', { mode: 0o644 });

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { ChosError } from '../errors.js';
+import { RUN_TAG_ENV, ownTag } from './owner.js';
 
 /** What an extractor needs as root: set owners and modes, make device nodes (removed later). */
 const CAPS = ['CAP_CHOWN', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_DAC_OVERRIDE', 'CAP_MKNOD', 'CAP_SETFCAP'];
@@ -61,8 +62,11 @@ export function sandboxArgs(o: SandboxOptions, argv: readonly string[]): string[
 export function runSandboxed(o: SandboxOptions, argv: readonly string[], what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     // LC_ALL=C: tar then escapes every non-ASCII byte in listings (see tar-listing.ts).
-    const p = spawn('bwrap', sandboxArgs({ system: systemView(), ...o }, argv), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    o.onSpawn?.(() => p.kill('SIGTERM'));
+    // The run's tag marks every process of the sandbox (see owner.ts): killing bubblewrap
+    // while it sets the sandbox up leaves the sandbox running.
+    const env = { ...process.env, LC_ALL: 'C', [RUN_TAG_ENV]: ownTag() };
+    const p = spawn('bwrap', sandboxArgs({ system: systemView(), ...o }, argv), { stdio: ['ignore', 'pipe', 'pipe'], env });
+    o.onSpawn?.(() => p.kill('SIGKILL'));
     const out: Buffer[] = [];
     let err = '';
     p.stdout.on('data', (d: Buffer) => {
