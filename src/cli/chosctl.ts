@@ -15,6 +15,8 @@ import { loadConfig } from '../prepare/load-config.js';
 import { describeDiagnostic } from '../config/diagnostic.js';
 import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
 import { runCommandAsync } from './run.js';
+import { type Caps, DEFAULT_CAPS } from '../images/tar-listing.js';
+import { parseCount, parseSize } from '../images/size.js';
 
 export const CHOSCTL_USAGE = `Usage: chosctl COMMAND [OPTION...]
 
@@ -81,6 +83,10 @@ Options:
                      (127.0.0.0/8, localhost and ::1 always may use it, as Docker does)
   --auth-file FILE   (create --pull) credentials in Docker's config.json format (default:
                      ~/.docker/config.json when it exists); Basic and Bearer-token auth
+  --max-size SIZE    (create, update) refuse an archive or layer holding more than SIZE of
+                     file content, or decompressing to much more (default 64G; e.g. 20G)
+  --max-entries N    (create, update) refuse an archive or layer of more than N entries
+                     (default 2000000)
   --quiet, --json    (create, update) print nothing, or one JSON line, instead of steps
   --no-setup         (create, update) register only; the next chosctl setup prepares it
 
@@ -123,6 +129,8 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           ref: { type: 'string' },
           store: { type: 'string' },
           'keep-setuid': { type: 'boolean' },
+          'max-size': { type: 'string' },
+          'max-entries': { type: 'string' },
           quiet: { type: 'boolean', short: 'q' },
           'no-setup': { type: 'boolean' },
           login: { type: 'string' },
@@ -205,6 +213,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
             source = { kind: 'oci', path: path.resolve(values['from-oci'] ?? ''), ...(values.ref ? { ref: values.ref } : {}) };
           }
         }
+        const caps = importCaps(values['max-size'], values['max-entries']);
         const quiet = values.quiet || values.json;
         // On a terminal, downloads show a progress line that the next step's line replaces.
         const tty = !quiet && process.stderr.isTTY === true;
@@ -220,7 +229,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           pending = true;
         };
         const made = await create({
-          name, source, chosFile, store, runDir, keepSetuid, replace: command === 'update', log, noSetup: values['no-setup'] ?? false,
+          name, source, chosFile, store, runDir, keepSetuid, replace: command === 'update', log, noSetup: values['no-setup'] ?? false, caps,
           ...(tty ? { progress } : {}),
           setup: () => {
             const r = setup({ chosFile, sysconfigFile: values.sysconfig, runDir, launcher, log });
@@ -288,3 +297,18 @@ function defaultLauncher(): string {
   return path.resolve(__dirname, '..', 'bin', 'chos');
 }
 
+/** The caps on each archive or layer, from --max-size and --max-entries. */
+function importCaps(size: string | undefined, entries: string | undefined): Caps {
+  let caps: Caps = DEFAULT_CAPS;
+  if (size !== undefined) {
+    const b = parseSize(size);
+    if (typeof b !== 'number') throw new ChosError('usage', `--max-size: ${b.error}`);
+    caps = { ...caps, maxBytes: b };
+  }
+  if (entries !== undefined) {
+    const n = parseCount(entries);
+    if (typeof n !== 'number') throw new ChosError('usage', `--max-entries: ${n.error}`);
+    caps = { ...caps, maxEntries: n };
+  }
+  return caps;
+}

@@ -11,9 +11,9 @@ import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import { unmountAndRemove } from '../prepare/mounts.js';
 import { RUN_TAG_ENV, killTagged, ownTag, tagAlive } from './owner.js';
-import { DEFAULT_CAPS, vetListing } from './tar-listing.js';
-import { runSandboxed, tarExtractArgs, tarListArgs } from './sandbox.js';
-import { trailingGarbage } from './tar-end.js';
+import { runSandboxed, tarExtractArgs } from './sandbox.js';
+import { streamArchive } from './stream.js';
+import { type Caps, DEFAULT_CAPS } from './tar-listing.js';
 import { applyLayers, dockerSaveLayers, layoutLayers, removeScratch } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { pullImage } from './registry.js';
@@ -40,6 +40,8 @@ export interface CreateOptions {
   readonly setup: () => void;
   /** Register only; the next `chosctl setup` prepares it. */
   readonly noSetup?: boolean;
+  /** Caps on each archive or layer (default DEFAULT_CAPS). */
+  readonly caps?: Caps;
   /** Download progress (terminal only). */
   readonly progress?: (what: string, done: number, total: number, bytesPerSecond: number) => void;
 }
@@ -170,21 +172,11 @@ export function pruneStore(store: string, chosFile: string, runDir: string, log:
   }
 }
 
-/** Vets an archive's listing, then extracts it into `into` (inside staging), in the sandbox. */
-async function extractArchive(file: string, into: string, staging: string, keepCaps: boolean, log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
-  const archive: [string, string] = [file, '/tmp/archive'];
-  log(`checking ${file}`);
-  const listing = await runSandboxed({ writable: staging, readOnly: [archive], onSpawn },
-    tarListArgs('/tmp/archive'), 'reading the archive');
-  const problems = vetListing(listing.split('\n'), DEFAULT_CAPS);
-  const garbage = await trailingGarbage(file, staging, onSpawn);
-  if (garbage) problems.unshift(garbage);
-  if (problems.length > 0) {
-    throw new ChosError('setup-failed', `refusing ${file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
-  }
+/** Lists, vets and extracts an archive into `into` (inside staging) in one pass, in the sandbox. */
+async function extractArchive(file: string, into: string, staging: string, keepCaps: boolean, caps: Caps, log: (l: string) => void,
+  onSpawn: (kill: () => void) => void): Promise<void> {
   log(`extracting ${file}`);
-  await runSandboxed({ writable: staging, readOnly: [archive], onSpawn },
-    tarExtractArgs('/tmp/archive', into, keepCaps), 'extracting the archive');
+  await streamArchive({ file, writable: staging, to: { extract: tarExtractArgs(undefined, into, keepCaps) }, what: file, onSpawn, caps });
 }
 
 export async function create(o: CreateOptions): Promise<Created> {
@@ -251,7 +243,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       });
       const layers = await layoutLayers(layout, 'pulled');
       o.log(`verified ${layers.length} layer(s) against their digests`);
-      await applyLayers(tree, staging, layers, o.keepSetuid, o.log, (k) => { kill = k; });
+      await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
       fs.rmSync(layout, { recursive: true, force: true });
     } else if (o.source.kind === 'oci') {
       let image = o.source.path;
@@ -259,14 +251,14 @@ export async function create(o: CreateOptions): Promise<Created> {
         // An archive (OCI layout or docker save): unpacked, vetted, into staging first.
         image = path.join(staging, 'image');
         fs.mkdirSync(image);
-        await extractArchive(o.source.path, image, staging, false, o.log, (k) => { kill = k; });
+        await extractArchive(o.source.path, image, staging, false, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
       }
       const layers = fs.existsSync(path.join(image, 'oci-layout')) ? await layoutLayers(image, o.source.ref) : await dockerSaveLayers(image);
       o.log(`verified ${layers.length} layer(s) against their digests`);
-      await applyLayers(tree, staging, layers, o.keepSetuid, o.log, (k) => { kill = k; });
+      await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
       fs.rmSync(path.join(staging, 'image'), { recursive: true, force: true });
     } else {
-      await extractArchive(o.source.file, tree, staging, o.keepSetuid, o.log, (k) => { kill = k; });
+      await extractArchive(o.source.file, tree, staging, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
     }
     // Device nodes are not carried (each environment shows the host's /dev); setuid and
     // setgid bits, and file capabilities (security.capability), are dropped unless asked to
@@ -303,6 +295,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     pruneTrees(o.name, o.store, o.chosFile, o.runDir, o.log);
     return { name: o.name, tree: final, dropIn };
   } catch (e) {
+    killTagged(ownTag());
     removeStaging(staging);
     throw e;
   } finally {

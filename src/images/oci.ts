@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 import { type Descriptor, type Index, type Manifest, digestProblem, isIndex, layerCompression, ociArch, pickManifest, whiteoutMeaning } from './oci-model.js';
-import { runSandboxed, tarExtractArgs, tarListArgs } from './sandbox.js';
-import { trailingGarbage } from './tar-end.js';
-import { DEFAULT_CAPS, parseListingLine, vetListing } from './tar-listing.js';
+import { runSandboxed, tarExtractArgs } from './sandbox.js';
+import { killTagged, ownTag } from './owner.js';
+import { compressionOf, streamArchive } from './stream.js';
+import { type Caps, parseListingLine } from './tar-listing.js';
 
 const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
 
@@ -145,14 +146,17 @@ function symlinkOnTheWay(tree: string, rel: string): { at: string; target: strin
   return undefined;
 }
 
-export async function applyLayers(tree: string, staging: string, layers: readonly Layer[], keepCaps: boolean, log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
-  // A compressed layer is decompressed once, instead of once for the listing and again for
-  // the extraction: into a root-only directory in /dev/shm (memory) when the layer is small
-  // enough, else into staging.
+export async function applyLayers(tree: string, staging: string, layers: readonly Layer[], keepCaps: boolean, caps: Caps, log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
+  // A compressed upper layer is decompressed once, for its listing and its extraction both:
+  // into a root-only directory in /dev/shm (memory) when it fits easily, else into staging.
   const shm = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/chos-import-') : undefined;
   if (shm) scratchDirs.add(shm);
   try {
-    await applyEach(tree, staging, shm, layers, keepCaps, log, onSpawn);
+    await applyEach(tree, staging, shm, layers, keepCaps, caps, log, onSpawn);
+  } catch (e) {
+    // The next layer may still be being listed: stop it before its files are removed.
+    killTagged(ownTag());
+    throw e;
   } finally {
     if (shm) {
       fs.rmSync(shm, { recursive: true, force: true });
@@ -171,24 +175,61 @@ export function removeScratch(): void {
 
 const SHM_MAX_COMPRESSED = 256 * 2 ** 20;
 
-async function applyEach(tree: string, staging: string, shm: string | undefined, layers: readonly Layer[], keepCaps: boolean,
+/** Where an upper layer's decompressed copy goes: memory when /dev/shm has ten times its compressed size free. */
+function scratchFor(file: string, shm: string | undefined, staging: string): string {
+  if (!shm) return staging;
+  const size = fs.statSync(file).size;
+  const free = fs.statfsSync(shm);
+  return size <= SHM_MAX_COMPRESSED && free.bavail * free.bsize >= 10 * size ? shm : staging;
+}
+
+interface Listed {
+  readonly lines: string[];
+  /** The plain tar to extract from: the layer itself, or its decompressed copy. */
+  readonly plain: string;
+}
+
+/** Lists (and, when compressed, decompresses once) an upper layer, vetting it on its own. */
+async function listLayer(layer: Layer, index: number, staging: string, shm: string | undefined, caps: Caps, onSpawn: (kill: () => void) => void): Promise<Listed> {
+  if (compressionOf(layer.file) === 'plain') {
+    return { lines: await streamArchive({ file: layer.file, writable: staging, to: 'list', what: layer.what, onSpawn, caps }), plain: layer.file };
+  }
+  const scratch = scratchFor(layer.file, shm, staging);
+  const plain = path.join(scratch, `layer-${index}.tar`);
+  return { lines: await streamArchive({ file: layer.file, writable: scratch, to: { store: plain }, what: layer.what, onSpawn, caps }), plain };
+}
+
+async function applyEach(tree: string, staging: string, shm: string | undefined, layers: readonly Layer[], keepCaps: boolean, caps: Caps,
   log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
-  for (const layer of layers) {
-    const scratch = shm && fs.statSync(layer.file).size <= SHM_MAX_COMPRESSED ? shm : staging;
-    const plain = path.join(scratch, 'layer.tar');
-    const tool = compressionOf(layer.file);
-    if (tool) {
-      await runSandboxed({ writable: scratch, readOnly: [[layer.file, '/tmp/compressed']], onSpawn },
-        ['sh', '-c', `${tool} -dc /tmp/compressed > "$1"`, 'decompress', plain], `decompressing ${layer.what}`);
+  // The next layer is listed while this one is extracted; its own checks against the tree
+  // wait until the layers below it are in place.
+  let next: Promise<Listed> | undefined;
+  const upper = (i: number): Promise<Listed> | undefined => {
+    const l = layers[i];
+    if (!l) return undefined;
+    const p = listLayer(l, i, staging, shm, caps, onSpawn);
+    p.catch(() => { /* awaited in turn */ });
+    return p;
+  };
+  for (const [i, layer] of layers.entries()) {
+    if (i === 0) {
+      // Nothing lies below the first layer for it to redirect: it is listed and extracted in
+      // one pass (see stream.ts), whiteouts aside, and refused whole if vetting fails.
+      log(`applying ${layer.what}`);
+      next = upper(1);
+      const lines = await streamArchive({
+        file: layer.file, writable: staging, to: { extract: tarExtractArgs(undefined, tree, keepCaps, ['--exclude=.wh.*']) }, what: layer.what, onSpawn, caps,
+      });
+      for (const line of lines) {
+        const m = line === '' ? undefined : parseListingLine(line);
+        const w = m && !('error' in m) && m.name !== '' ? whiteoutMeaning(m.name) : undefined;
+        if (w?.kind === 'invalid') throw fail(`refusing ${layer.what}: ${w.why}`);
+      }
+      continue;
     }
-    const ro: [string, string] = [tool ? plain : layer.file, '/tmp/layer'];
-    const listing = await runSandboxed({ writable: staging, readOnly: [ro], onSpawn },
-      tarListArgs('/tmp/layer'), `reading ${layer.what}`);
-    const lines = listing.split('\n');
-    const problems = vetListing(lines, DEFAULT_CAPS);
-    const garbage = await trailingGarbage(ro[0], scratch, onSpawn);
-    if (garbage) problems.unshift(garbage);
-    if (problems.length > 0) throw fail(`refusing ${layer.what}: ${problems[0]}`);
+    const listed = await (next ?? upper(i) ?? Promise.reject(new Error('no layer')));
+    next = upper(i + 1);
+    const { lines, plain } = listed;
     const remove: string[] = [];
     const opaque: string[] = [];
     for (const line of lines) {
@@ -215,29 +256,15 @@ async function applyEach(tree: string, staging: string, shm: string | undefined,
         if (lower && (m.type === 'dir') !== lower.isDirectory()) remove.push(path.join(tree, m.name));
       }
     }
-    log(`applying ${layer.what} (${lines.length - 1} entries, ${remove.length} whiteouts, ${opaque.length} opaque directories)`);
+    log(`applying ${layer.what} (${lines.filter((l) => l !== '').length} entries, ${remove.length} whiteouts, ${opaque.length} opaque directories)`);
     // Whiteouts hide what lower layers put there, before this layer adds its own entries.
     if (remove.length + opaque.length > 0) {
       await runSandboxed({ writable: staging, onSpawn }, ['sh', '-c',
         'n=$1; shift; i=0; for p; do i=$((i+1)); if [ $i -le "$n" ]; then rm -rf -- "$p"; else [ ! -d "$p" ] || find "$p" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +; fi; done',
         'whiteouts', String(remove.length), ...remove, ...opaque], `applying the whiteouts of ${layer.what}`);
     }
-    await runSandboxed({ writable: staging, readOnly: [ro], onSpawn },
+    await runSandboxed({ writable: staging, readOnly: [[plain, '/tmp/layer']], onSpawn },
       tarExtractArgs('/tmp/layer', tree, keepCaps, ['--exclude=.wh.*']), `extracting ${layer.what}`);
-    fs.rmSync(plain, { force: true });
+    if (plain !== layer.file) fs.rmSync(plain, { force: true });
   }
-}
-
-/** gzip or zstd by the file's magic bytes (what its media type claims is checked elsewhere). */
-function compressionOf(file: string): 'gzip' | 'zstd' | undefined {
-  const fd = fs.openSync(file, 'r');
-  const b = Buffer.alloc(4);
-  try {
-    fs.readSync(fd, b, 0, 4, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
-  if (b.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  return undefined;
 }

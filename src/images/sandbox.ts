@@ -58,12 +58,21 @@ export function sandboxArgs(o: SandboxOptions, argv: readonly string[]): string[
   ];
 }
 
-/** Runs argv in the sandbox; resolves with stdout as text, rejects with the tail of stderr. */
-export function runSandboxed(o: SandboxOptions, argv: readonly string[], what: string): Promise<string> {
+export interface SandboxResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Empty when onStdout took it. */
+  readonly stdout: string;
+  /** The last 64 KiB. */
+  readonly stderr: string;
+}
+
+/** Runs argv in the sandbox; resolves with how it ended, whatever its status. */
+export function runSandboxedFull(o: SandboxOptions, argv: readonly string[], what: string): Promise<SandboxResult> {
   return new Promise((resolve, reject) => {
-    // LC_ALL=C: tar then escapes every non-ASCII byte in listings (see tar-listing.ts).
     // The run's tag marks every process of the sandbox (see owner.ts): killing bubblewrap
     // while it sets the sandbox up leaves the sandbox running.
+    // LC_ALL=C: tar then escapes every non-ASCII byte in listings (see tar-listing.ts).
     const env = { ...process.env, LC_ALL: 'C', [RUN_TAG_ENV]: ownTag() };
     const p = spawn('bwrap', sandboxArgs({ system: systemView(), ...o }, argv), { stdio: ['ignore', 'pipe', 'pipe'], env });
     o.onSpawn?.(() => p.kill('SIGKILL'));
@@ -74,32 +83,29 @@ export function runSandboxed(o: SandboxOptions, argv: readonly string[], what: s
       else out.push(d);
     });
     p.stderr.on('data', (d: Buffer) => {
-      err = (err + d.toString()).slice(-4000);
+      err = (err + d.toString()).slice(-65536);
     });
     p.on('error', (e) => reject(new ChosError('setup-failed', `${what}: cannot start bwrap (${e.message})`, { hint: 'apt-get install bubblewrap' })));
-    p.on('close', (code, signal) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else {
-        const tail = err.trim().split('\n').slice(-3).join('; ');
-        reject(new ChosError('setup-failed', `${what} failed (${signal ?? `status ${String(code)}`}): ${tail || 'no message'}`));
-      }
-    });
+    p.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: err }));
   });
 }
 
-/** tar listing an archive at `inside` the way tar-listing.ts reads it. Pure. */
-export function tarListArgs(inside: string): string[] {
-  return ['tar', '--list', '--verbose', '--numeric-owner', '--quoting-style=c', '-f', inside];
+/** Runs argv in the sandbox; resolves with stdout as text, rejects with the tail of stderr. */
+export async function runSandboxed(o: SandboxOptions, argv: readonly string[], what: string): Promise<string> {
+  const r = await runSandboxedFull(o, argv, what);
+  if (r.code === 0) return r.stdout;
+  const tail = r.stderr.trim().split('\n').slice(-3).join('; ');
+  throw new ChosError('setup-failed', `${what} failed (${r.signal ?? `status ${String(r.code)}`}): ${tail || 'no message'}`);
 }
 
 /**
- * tar extracting an archive at `inside` into `into` as root: owners, modes and user.* xattrs
- * kept; file capabilities only when asked (with setuid bits). Pure.
+ * tar extracting an archive at `inside` (no -f when undefined: the caller adds it) into `into`
+ * as root: owners, modes and user.* xattrs kept; file capabilities only when asked (with
+ * setuid bits). Pure.
  */
-export function tarExtractArgs(inside: string, into: string, keepCaps: boolean, extra: readonly string[] = []): string[] {
+export function tarExtractArgs(inside: string | undefined, into: string, keepCaps: boolean, extra: readonly string[] = []): string[] {
   return [
     'tar', '--extract', '--same-permissions', '--same-owner', '--numeric-owner', '--xattrs', '--xattrs-include=user.*',
-    ...(keepCaps ? ['--xattrs-include=security.capability'] : []), ...extra, '-f', inside, '-C', into,
+    ...(keepCaps ? ['--xattrs-include=security.capability'] : []), ...extra, ...(inside === undefined ? [] : ['-f', inside]), '-C', into,
   ];
 }
-

@@ -22,7 +22,9 @@ export interface Caps {
 /** Generous for OS trees (a full Debian desktop is ~300k entries, a few GiB). */
 export const DEFAULT_CAPS: Caps = { maxEntries: 2_000_000, maxBytes: 64 * 2 ** 30, maxDepth: 128 };
 
-const LINE = /^(?<t>\S)(?<mode>\S{9})\s+\S+\s+(?<size>\S+)\s+\S+\s+\S+\s+"(?<name>(?:[^"\\]|\\.)*)"(?:\s+(?<rel>->|link to)\s+"(?<target>(?:[^"\\]|\\.)*)")?$/;
+// After the mode, tar -xvv --xattrs marks members with extended attributes ("*"), ACLs ("+")
+// or an SELinux context (".").
+const LINE = /^(?<t>\S)(?<mode>\S{9})[*+.]?\s+\S+\s+(?<size>\S+)\s+\S+\s+\S+\s+"(?<name>(?:[^"\\]|\\.)*)"(?:\s+(?<rel>->|link to)\s+"(?<target>(?:[^"\\]|\\.)*)")?$/;
 
 const TYPES: Record<string, MemberType> = {
   '-': 'file', d: 'dir', l: 'symlink', h: 'hardlink', c: 'char', b: 'block', p: 'fifo',
@@ -30,6 +32,7 @@ const TYPES: Record<string, MemberType> = {
 
 /** Undoes tar's C quoting: \\ \" \n \t \a \b \f \r \v and \ooo octal bytes. */
 export function unquoteC(s: string): string {
+  if (!s.includes('\\')) return s; // the common case: nothing escaped
   const bytes: number[] = [];
   const simple: Record<string, number> = { n: 10, t: 9, a: 7, b: 8, f: 12, r: 13, v: 11, '\\': 92, '"': 34, '?': 63 };
   // By code point, so characters outside the BMP (two UTF-16 units) stay whole.

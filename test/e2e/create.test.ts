@@ -159,7 +159,7 @@ describe('chosctl create', { skip }, () => {
     fs.writeFileSync(file, whole.subarray(0, 1500));
     const r = chosctl(['create', 'hostile', '--from-tar', file]);
     assert.equal(r.status, 125);
-    assert.match(r.stderr, /reading the archive failed|extracting the archive failed/);
+    assert.match(r.stderr, /refusing \S+truncated\.tar: cannot read it as a tar archive .*Unexpected EOF/);
     assert.equal(registered('hostile'), false);
   });
 
@@ -173,6 +173,49 @@ describe('chosctl create', { skip }, () => {
     fs.writeFileSync(file, Buffer.concat([tarOf([{ name: 'a', data: 'x' }]), Buffer.alloc(10240)]));
     assert.equal(chosctl(['create', 'hostile', '--from-tar', file, '--quiet', '--no-setup']).status, 0, 'zero padding is fine');
     assert.equal(chosctl(['remove', 'hostile']).status, 0);
+  });
+
+  for (const [tool, ext] of [['gzip', 'gz'], ['zstd', 'zst'], ['xz', 'xz']] as const) {
+    it(`refuses a ${tool} archive with data after its end, once decompressed`, () => {
+      const file = path.join(ARCHIVES, `trailing.tar.${ext}`);
+      const plain = Buffer.concat([tarOf([{ name: 'a', data: 'x' }]), Buffer.alloc(10240), Buffer.from('garbage after the end')]);
+      const z = spawnSync(tool, ['-c'], { input: plain });
+      assert.equal(z.status, 0);
+      fs.writeFileSync(file, z.stdout);
+      const r = chosctl(['create', 'hostile', '--from-tar', file]);
+      assert.equal(r.status, 125, r.stdout);
+      assert.match(r.stderr, new RegExp(`refusing \\S+trailing\\.tar\\.${ext}: 21 bytes of data follow the end of the archive`));
+      assert.equal(registered('hostile'), false);
+      assert.deepEqual(stagingLeft(), []);
+    });
+  }
+
+  it('refuses an archive over --max-entries, and one over --max-size by its content', () => {
+    const file = path.join(ARCHIVES, 'many.tar');
+    fs.writeFileSync(file, tarOf(Array.from({ length: 50 }, (_, i) => ({ name: `f${i}`, data: 'y'.repeat(1000) }))));
+    let r = chosctl(['create', 'hostile', '--from-tar', file, '--max-entries', '20']);
+    assert.equal(r.status, 125, r.stdout);
+    assert.match(r.stderr, /refusing \S+many\.tar: more than 20 entries/);
+    r = chosctl(['create', 'hostile', '--from-tar', file, '--max-size', '10K']);
+    assert.equal(r.status, 125, r.stdout);
+    assert.match(r.stderr, /refusing \S+many\.tar: more than 10240 bytes of content/);
+    assert.equal(registered('hostile'), false);
+    assert.deepEqual(stagingLeft(), []);
+    r = chosctl(['create', 'hostile', '--from-tar', file, '--max-size', '1x']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--max-size: invalid size "1x"/);
+  });
+
+  it('stops decompressing a bomb at the cap: 256 MiB of zeros after a tiny archive, gzip-compressed', () => {
+    const file = path.join(ARCHIVES, 'bomb.tar.gz');
+    const z = spawnSync('sh', ['-c', `{ cat; head -c 256M /dev/zero; } | gzip -9 > ${file}`], { input: tarOf([{ name: 'a', data: 'x' }]) });
+    assert.equal(z.status, 0);
+    assert.ok(fs.statSync(file).size < 2 ** 20, 'the bomb is small');
+    const r = chosctl(['create', 'hostile', '--from-tar', file, '--max-size', '1M', '--max-entries', '10']);
+    assert.equal(r.status, 125, r.stdout);
+    assert.match(r.stderr, /refusing \S+bomb\.tar\.gz: more than \d+ bytes once decompressed/);
+    assert.equal(registered('hostile'), false);
+    assert.deepEqual(stagingLeft(), []);
   });
 
   it('confines the extractor: inside the sandbox only the staging directory is writable', () => {
