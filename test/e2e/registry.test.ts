@@ -1,6 +1,7 @@
 // chosctl create --pull against a real registry on loopback (Debian's docker-registry, started
-// here, one anonymous and one with htpasswd Basic auth), holding images pushed by skopeo from
-// the layout the OCI test builds. umoci's unpack of the same image is the oracle. I/O.
+// here: one anonymous, one with htpasswd Basic auth, one with token auth and the test's token
+// service, token-server.ts), holding images pushed by skopeo from the layout the OCI test
+// builds. umoci's unpack of the same image is the oracle. I/O.
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,35 +13,52 @@ import {
   treeFile, userEnv, writeConfig,
 } from './harness.js';
 
-const missing = ['docker-registry', 'skopeo', 'umoci', 'htpasswd', 'bwrap'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
-const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install docker-registry skopeo umoci apache2-utils bubblewrap)` : undefined);
+const missing = ['docker-registry', 'skopeo', 'umoci', 'htpasswd', 'bwrap', 'openssl'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
+const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install docker-registry skopeo umoci apache2-utils bubblewrap openssl)` : undefined);
 const STORE = path.join(WORLD, 'store');
 const REG = path.join(WORLD, 'registry');
 const OCI = path.join(WORLD, 'oci');
 const OPEN = '127.0.0.1:5011';
 const LOCKED = '127.0.0.1:5012';
+const TOKEN = '127.0.0.1:5013';
+const TOKEN_SERVICE = '127.0.0.1:5033';
 const registries: ChildProcess[] = [];
 
 function chosctl(args: string[]): ReturnType<typeof run> {
   return run(CHOSCTL, [...args, '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]);
 }
 
-function startRegistry(addr: string, dir: string, auth: boolean): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const config = [
-    'version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`,
-    'http:', `  addr: ${addr}`,
-    ...(auth ? ['auth:', '  htpasswd:', '    realm: chos-e2e', `    path: ${dir}/htpasswd`] : []),
-  ].join('\n');
-  fs.writeFileSync(path.join(dir, 'config.yml'), config + '\n');
-  if (auth) must('htpasswd', ['-Bbc', path.join(dir, 'htpasswd'), 'puller', 's3cret']);
-  const p = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-  registries.push(p);
+function waitForPort(addr: string, what: string): void {
   for (let i = 0; i < 100; i++) {
     if (run('bash', ['-c', `exec 3<>/dev/tcp/${addr.replace(':', '/')}`]).status === 0) return;
     run('sleep', ['0.1']);
   }
-  throw new Error(`registry on ${addr} did not start`);
+  throw new Error(`${what} on ${addr} did not start`);
+}
+
+function startRegistry(addr: string, dir: string, auth: 'none' | 'basic' | 'token'): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const config = [
+    'version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`,
+    'http:', `  addr: ${addr}`,
+    ...(auth === 'basic' ? ['auth:', '  htpasswd:', '    realm: chos-e2e', `    path: ${dir}/htpasswd`] : []),
+    ...(auth === 'token' ? ['auth:', '  token:', `    realm: http://${TOKEN_SERVICE}/token`, '    service: chos-e2e-registry',
+      '    issuer: chos-e2e-tokens', `    rootcertbundle: ${dir}/cert.pem`] : []),
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'config.yml'), config + '\n');
+  if (auth === 'basic') must('htpasswd', ['-Bbc', path.join(dir, 'htpasswd'), 'puller', 's3cret']);
+  if (auth === 'token') {
+    // The token service signs with this key; the registry trusts its certificate.
+    must('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=chos-e2e-tokens',
+      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')]);
+    const t = spawn('node', [path.join(__dirname, 'token-server.js'), TOKEN_SERVICE.split(':')[1] ?? '', path.join(dir, 'key.pem'),
+      path.join(dir, 'cert.pem'), 'chos-e2e-tokens', 'tokenuser:t0ken'], { stdio: 'ignore' });
+    registries.push(t);
+    waitForPort(TOKEN_SERVICE, 'the token service');
+  }
+  const p = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  registries.push(p);
+  waitForPort(addr, 'registry');
 }
 
 function push(tag: string, to: string, creds?: string): void {
@@ -55,15 +73,17 @@ describe('chosctl create --pull', { skip }, () => {
     if (!fs.existsSync(path.join(OCI, 'ready'))) must('node', ['--test', path.join(__dirname, 'oci.test.js')]);
     fs.rmSync(REG, { recursive: true, force: true });
     fs.rmSync(path.join(STORE, '.blobs'), { recursive: true, force: true });
-    startRegistry(OPEN, path.join(REG, 'open'), false);
-    startRegistry(LOCKED, path.join(REG, 'locked'), true);
+    startRegistry(OPEN, path.join(REG, 'open'), 'none');
+    startRegistry(LOCKED, path.join(REG, 'locked'), 'basic');
+    startRegistry(TOKEN, path.join(REG, 'token'), 'token');
     push('v2', OPEN);
     push('v3', OPEN);
     push('v3', LOCKED, 'puller:s3cret');
+    push('v3', TOKEN, 'tokenuser:t0ken');
   });
   after(() => {
     for (const p of registries) p.kill();
-    for (const n of ['pulled2', 'pulled3', 'bydigest', 'authed', 'bad']) if (fs.existsSync(path.join(`${CONFIG}.d`, `${n}.conf`))) chosctl(['remove', n]);
+    for (const n of ['pulled2', 'pulled3', 'bydigest', 'authed', 'tokened', 'bad']) if (fs.existsSync(path.join(`${CONFIG}.d`, `${n}.conf`))) chosctl(['remove', n]);
     writeConfig(BASE_CONFIG);
   });
 
@@ -103,6 +123,29 @@ describe('chosctl create --pull', { skip }, () => {
     fs.writeFileSync(file, JSON.stringify({ auths: { [LOCKED]: { auth: Buffer.from('puller:s3cret').toString('base64') } } }), { mode: 0o600 });
     const r = chosctl(['create', 'authed', '--pull', `${LOCKED}/chos/test:v3`, '--auth-file', file, '--quiet']);
     assert.equal(r.status, 0, r.stderr);
+  });
+
+  it('gets a Bearer token from the token service with the credentials of an auth file', () => {
+    const none = chosctl(['create', 'tokened', '--pull', `${TOKEN}/chos/test:v3`, '--auth-file', path.join(WORLD, 'no-auths.json')]);
+    assert.equal(none.status, 125);
+    assert.match(none.stderr, /cannot read the credentials file .*no-auths\.json \(ENOENT\)/);
+    const empty = path.join(WORLD, 'empty-auth.json');
+    fs.writeFileSync(empty, '{"auths":{}}', { mode: 0o600 });
+    const anonymous = chosctl(['create', 'tokened', '--pull', `${TOKEN}/chos/test:v3`, '--auth-file', empty]);
+    assert.equal(anonymous.status, 125);
+    assert.match(anonymous.stderr, /the token service http:\/\/127\.0\.0\.1:5033 refused \(401\)\nhint: give credentials with --auth-file/);
+    const wrong = path.join(WORLD, 'wrong-auth.json');
+    fs.writeFileSync(wrong, JSON.stringify({ auths: { [TOKEN]: { auth: Buffer.from('tokenuser:nope').toString('base64') } } }), { mode: 0o600 });
+    const refused = chosctl(['create', 'tokened', '--pull', `${TOKEN}/chos/test:v3`, '--auth-file', wrong]);
+    assert.equal(refused.status, 125);
+    assert.match(refused.stderr, /refused \(401\)\nhint: check the credentials/);
+    const file = path.join(WORLD, 'token-auth.json');
+    fs.writeFileSync(file, JSON.stringify({ auths: { [TOKEN]: { auth: Buffer.from('tokenuser:t0ken').toString('base64') } } }), { mode: 0o600 });
+    fs.rmSync(path.join(STORE, '.blobs'), { recursive: true, force: true });
+    const r = chosctl(['create', 'tokened', '--pull', `${TOKEN}/chos/test:v3`, '--auth-file', file, '--keep-setuid']);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.equal(describeTree(createdTree('tokened')), describeTree(path.join(OCI, 'oracle', 'rootfs')));
+    assert.equal(fs.existsSync(path.join(`${CONFIG}.d`, 'tokened.conf')), true);
   });
 
   it('refuses a blob the registry serves with other content than its digest, and a missing tag', () => {
