@@ -13,7 +13,7 @@ import { unmountAndRemove } from '../prepare/mounts.js';
 import { RUN_TAG_ENV, killTagged, ownTag, tagAlive } from './owner.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { streamArchive } from './stream.js';
-import { type Caps, DEFAULT_CAPS } from './tar-listing.js';
+import { type Caps, DEFAULT_CAPS, type Holds, listingHolds } from './tar-listing.js';
 import { applyLayers, dockerSaveLayers, layoutLayers, removeScratch } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { pullImage } from './registry.js';
@@ -174,9 +174,9 @@ export function pruneStore(store: string, chosFile: string, runDir: string, log:
 
 /** Lists, vets and extracts an archive into `into` (inside staging) in one pass, in the sandbox. */
 async function extractArchive(file: string, into: string, staging: string, keepCaps: boolean, caps: Caps, log: (l: string) => void,
-  onSpawn: (kill: () => void) => void): Promise<void> {
+  onSpawn: (kill: () => void) => void): Promise<Holds> {
   log(`extracting ${file}`);
-  await streamArchive({ file, writable: staging, to: { extract: tarExtractArgs(undefined, into, keepCaps) }, what: file, onSpawn, caps });
+  return listingHolds(await streamArchive({ file, writable: staging, to: { extract: tarExtractArgs(undefined, into, keepCaps) }, what: file, onSpawn, caps }));
 }
 
 export async function create(o: CreateOptions): Promise<Created> {
@@ -226,6 +226,8 @@ export async function create(o: CreateOptions): Promise<Created> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    // What the tree may hold that is fixed below (unknown after debootstrap).
+    let holds: Holds = { devices: true, setuid: true };
     if (o.source.kind === 'debootstrap') {
       o.log(`debootstrap ${o.source.suite} into ${tree}`);
       await spawnLogged('debootstrap', [
@@ -243,7 +245,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       });
       const layers = await layoutLayers(layout, 'pulled');
       o.log(`verified ${layers.length} layer(s) against their digests`);
-      await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
+      holds = await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
       fs.rmSync(layout, { recursive: true, force: true });
     } else if (o.source.kind === 'oci') {
       let image = o.source.path;
@@ -255,16 +257,16 @@ export async function create(o: CreateOptions): Promise<Created> {
       }
       const layers = fs.existsSync(path.join(image, 'oci-layout')) ? await layoutLayers(image, o.source.ref) : await dockerSaveLayers(image);
       o.log(`verified ${layers.length} layer(s) against their digests`);
-      await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
+      holds = await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
       fs.rmSync(path.join(staging, 'image'), { recursive: true, force: true });
     } else {
-      await extractArchive(o.source.file, tree, staging, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
+      holds = await extractArchive(o.source.file, tree, staging, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
     }
     // Device nodes are not carried (each environment shows the host's /dev); setuid and
     // setgid bits, and file capabilities (security.capability), are dropped unless asked to
-    // keep them (they gain nothing inside anyway).
-    await runSandboxed({ writable: staging, onSpawn: (k) => { kill = k; } }, ['find', tree, '-xdev', '(', '-type', 'b', '-o', '-type', 'c', ')', '-delete'], 'removing device nodes');
-    if (!o.keepSetuid) {
+    // keep them (they gain nothing inside anyway). The listings tell whether there are any.
+    if (holds.devices) await runSandboxed({ writable: staging, onSpawn: (k) => { kill = k; } }, ['find', tree, '-xdev', '(', '-type', 'b', '-o', '-type', 'c', ')', '-delete'], 'removing device nodes');
+    if (!o.keepSetuid && holds.setuid) {
       await runSandboxed({ writable: staging, onSpawn: (k) => { kill = k; } }, ['find', tree, '-xdev', '-type', 'f', '-perm', '/6000', '-exec', 'chmod', 'ug-s', '{}', '+'], 'dropping setuid bits');
     }
     fs.chownSync(tree, 0, 0);

@@ -11,7 +11,7 @@ import { type Descriptor, type Index, type Manifest, digestProblem, isIndex, lay
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { killTagged, ownTag } from './owner.js';
 import { compressionOf, streamArchive } from './stream.js';
-import { type Caps, parseListingLine } from './tar-listing.js';
+import { type Caps, HOLDS_NOTHING, type Holds, listingHolds, parseListingLine } from './tar-listing.js';
 
 const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
 
@@ -146,13 +146,15 @@ function symlinkOnTheWay(tree: string, rel: string): { at: string; target: strin
   return undefined;
 }
 
-export async function applyLayers(tree: string, staging: string, layers: readonly Layer[], keepCaps: boolean, caps: Caps, log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
+/** Applies the layers in order; resolves with what their listings hold (see listingHolds). */
+export async function applyLayers(tree: string, staging: string, layers: readonly Layer[], keepCaps: boolean, caps: Caps, log: (l: string) => void,
+  onSpawn: (kill: () => void) => void): Promise<Holds> {
   // A compressed upper layer is decompressed once, for its listing and its extraction both:
   // into a root-only directory in /dev/shm (memory) when it fits easily, else into staging.
   const shm = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/chos-import-') : undefined;
   if (shm) scratchDirs.add(shm);
   try {
-    await applyEach(tree, staging, shm, layers, keepCaps, caps, log, onSpawn);
+    return await applyEach(tree, staging, shm, layers, keepCaps, caps, log, onSpawn);
   } catch (e) {
     // The next layer may still be being listed: stop it before its files are removed.
     killTagged(ownTag());
@@ -200,7 +202,8 @@ async function listLayer(layer: Layer, index: number, staging: string, shm: stri
 }
 
 async function applyEach(tree: string, staging: string, shm: string | undefined, layers: readonly Layer[], keepCaps: boolean, caps: Caps,
-  log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<void> {
+  log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<Holds> {
+  let holds = HOLDS_NOTHING;
   // The next layer is listed while this one is extracted; its own checks against the tree
   // wait until the layers below it are in place.
   let next: Promise<Listed> | undefined;
@@ -225,11 +228,13 @@ async function applyEach(tree: string, staging: string, shm: string | undefined,
         const w = m && !('error' in m) && m.name !== '' ? whiteoutMeaning(m.name) : undefined;
         if (w?.kind === 'invalid') throw fail(`refusing ${layer.what}: ${w.why}`);
       }
+      holds = listingHolds(lines, holds);
       continue;
     }
     const listed = await (next ?? upper(i) ?? Promise.reject(new Error('no layer')));
     next = upper(i + 1);
     const { lines, plain } = listed;
+    holds = listingHolds(lines, holds);
     const remove: string[] = [];
     const opaque: string[] = [];
     for (const line of lines) {
@@ -267,4 +272,5 @@ async function applyEach(tree: string, staging: string, shm: string | undefined,
       tarExtractArgs('/tmp/layer', tree, keepCaps, ['--exclude=.wh.*']), `extracting ${layer.what}`);
     if (plain !== layer.file) fs.rmSync(plain, { force: true });
   }
+  return holds;
 }

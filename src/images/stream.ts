@@ -101,8 +101,15 @@ export function parseStreamStatus(stderr: string): { status: StreamStatus; rest:
   return { status: { copy: n(1), list: n(2), extract: n(3), after: n(4) }, rest: stderr.slice(0, m.index).trim() };
 }
 
-/** What GNU tar says of an archive it cannot read (rather than of a file it cannot write). */
-const UNREADABLE = /Unexpected EOF in archive|Archive is compressed|does not look like a tar archive|Skipping to next header|Damaged archive|Archive base-64 header|Malformed extended header|Archive contains .* where numeric .* value expected/;
+/** What GNU tar (1.34) says of an archive it cannot read (rather than of a file it cannot write). */
+const UNREADABLE = new RegExp([
+  'Unexpected EOF in archive', 'Archive is compressed', 'does not look like a tar archive', 'Skipping to next header',
+  'Archive (?:signed )?(?:octal|base-\\d+) value .* (?:out of|is out of)', 'Archive value .* is out of', 'Malformed extended header',
+  'Archive contains .* where numeric .* value expected', 'Archive contains obsolescent base-64 headers', 'Ignoring unknown extended header keyword',
+].join('|'));
+
+/** What tee says when it cannot store the decompressed copy (a local failure, not the archive's fault). */
+const STORE_FAILED = /^tee: /m;
 
 /** tar -xvv's note of a directory it makes for a member whose parent the archive lacks: not a member. */
 const IMPLIED_DIRECTORY = /^d\S{9}[*+.]?\s+Creating directory: "/;
@@ -110,7 +117,10 @@ const IMPLIED_DIRECTORY = /^d\S{9}[*+.]?\s+Creating directory: "/;
 /** GNU tar's refusal of a member whose name climbs out (it skips it, and leaves it out of -xvv's listing). */
 const CLIMBING = /tar: "((?:[^"\\]|\\.)*)": Member name contains '\.\.'/;
 
-/** Status of a process killed by SIGPIPE, as sh reports it. */
+/**
+ * Status of a process killed by SIGPIPE, as sh reports it. A stream over the cap by less than
+ * a pipe buffer may end before the cap's head exits: the cap is against bombs, not exact.
+ */
 const SIGPIPE_STATUS = 141;
 
 /**
@@ -122,13 +132,15 @@ export function streamFailure(s: StreamStatus, limit: number, messages: string):
   const said = messages.split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(-3).join('; ');
   const tail = said ? `: ${said}` : '';
   if (s.copy === SIGPIPE_STATUS) return { refuse: `more than ${limit} bytes once decompressed` };
-  if (s.list !== 0) return { refuse: `cannot read it as a tar archive (tar status ${s.list})${tail}` };
-  if (s.copy !== 0) return { fail: `cannot decompress or copy it (status ${s.copy})${tail}` };
-  if (s.after > 0) return { refuse: `${s.after} byte${s.after === 1 ? '' : 's'} of data follow${s.after === 1 ? 's' : ''} the end of the archive` };
   const climbing = s.extract !== 0 ? CLIMBING.exec(messages) : null;
   if (climbing) return { refuse: `member "${unquoteC(climbing[1] ?? '')}" would be written outside the tree (".." in its name)` };
-  if (s.extract !== 0 && UNREADABLE.test(messages)) return { refuse: `cannot read it as a tar archive (tar status ${s.extract})${tail}` };
+  const tar = s.list !== 0 ? s.list : s.extract;
+  if (tar !== 0 && (s.list !== 0 || UNREADABLE.test(messages))) return { refuse: `cannot read it as a tar archive (tar status ${tar})${tail}` };
+  if (s.copy !== 0 && STORE_FAILED.test(messages)) return { fail: `cannot store it decompressed (status ${s.copy})${tail}` };
+  if (s.copy !== 0) return { refuse: `cannot decompress it (status ${s.copy})${tail}` };
+  // A tar that stopped early left the rest unread: that is no trailing data.
   if (s.extract !== 0) return { fail: `extraction failed (tar status ${s.extract})${tail}` };
+  if (s.after > 0) return { refuse: `${s.after} byte${s.after === 1 ? '' : 's'} of data follow${s.after === 1 ? 's' : ''} the end of the archive` };
   return undefined;
 }
 

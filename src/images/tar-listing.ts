@@ -141,3 +141,26 @@ export function vetListing(lines: readonly string[], caps: Caps = DEFAULT_CAPS):
   }
   return problems;
 }
+
+/** What a listing holds that needs work after extraction: device nodes, setuid or setgid files. */
+export interface Holds {
+  readonly devices: boolean;
+  readonly setuid: boolean;
+}
+
+export const HOLDS_NOTHING: Holds = { devices: false, setuid: false };
+
+/** Whether the members of a listing include device nodes or setuid/setgid files. Pure. */
+export function listingHolds(lines: readonly string[], before: Holds = HOLDS_NOTHING): Holds {
+  let { devices, setuid } = before;
+  for (const line of lines) {
+    if (devices && setuid) break;
+    if (line === '') continue;
+    const m = parseListingLine(line);
+    if ('error' in m) continue;
+    if (m.type === 'char' || m.type === 'block') devices = true;
+    // rws / rwS in the owner's or the group's triplet.
+    if (/[sS]/.test(m.mode.charAt(2)) || /[sS]/.test(m.mode.charAt(5))) setuid = true;
+  }
+  return { devices, setuid };
+}

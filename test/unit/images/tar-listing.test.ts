@@ -1,12 +1,17 @@
 // Unit tests for src/images/tar-listing.ts: reading GNU tar's verbose listing and vetting an
 // archive before extraction. Pure: every listing line is hard-coded, copied from the output of
-// GNU tar 1.34 `tar -tv --numeric-owner --quoting-style=c` on archives built for the purpose.
+// GNU tar 1.34 `tar -tv --numeric-owner --quoting-style=c` on archives built for the purpose,
+// and for the marker after the mode, of `tar -xvv --xattrs` (how the extracting tar lists).
+// Also what a listing holds that needs work after extraction (device nodes, setuid or setgid).
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   type Caps,
   DEFAULT_CAPS,
+  HOLDS_NOTHING,
+  type Holds,
+  listingHolds,
   type Member,
   normaliseName,
   parseListingLine,
@@ -82,6 +87,38 @@ describe('unquoteC', () => {
   // `tar --list` does when chosctl runs under LANG=C.UTF-8), emoji included.
   test('raw four-byte UTF-8 (a surrogate pair in JavaScript) passes through', () => {
     assert.equal(unquoteC('emoji😀'), 'emoji😀');
+  });
+
+  // Most names have no backslash at all: they are returned as they are.
+  const unchanged: ReadonlyArray<readonly [string, string]> = [
+    ['a plain ASCII path', 'usr/lib/x86_64-linux-gnu/libc.so.6'],
+    ['a single slash', '/'],
+    ['a name with spaces and punctuation', 'a b,c;d=e+f@g#h%i~j'],
+    ['a name with an unescaped double quote', 'q"uote'],
+    ['accented Latin text', 'héllo wörld'],
+    ['Cyrillic and Greek text', 'файл/αρχείο'],
+    ['CJK text', '日本語/ファイル'],
+    ['right-to-left text', 'مرحبا'],
+    ['an emoji outside the BMP', 'emoji😀/🎉'],
+    ['a decomposed accent, which is not normalised', 'e\u0301'],
+    ['the replacement character itself', 'bad\uFFFD'],
+    ['raw control characters', 'a\nb\tc\x7f'],
+  ];
+  for (const [what, input] of unchanged) {
+    test(`${what}, with no backslash, is returned unchanged: ${JSON.stringify(input)}`, () => {
+      assert.equal(unquoteC(input), input);
+    });
+  }
+
+  test('without a backslash the result is what the text\'s UTF-8 bytes decode to, as on the unescaping path', () => {
+    for (const [, input] of unchanged) {
+      assert.equal(unquoteC(input), Buffer.from(input, 'utf8').toString('utf8'), input);
+    }
+  });
+
+  test('one backslash anywhere in non-ASCII text still unescapes it, keeping the raw characters', () => {
+    assert.equal(unquoteC(String.raw`日本\t語😀\303\251`), '日本\t語😀é');
+    assert.equal(unquoteC(String.raw`e\314\201`), 'e\u0301');
   });
 });
 
@@ -269,6 +306,110 @@ describe('parseListingLine: unreadable lines', () => {
   test('the error quotes at most the first 200 characters of the line', () => {
     const line = 'x'.repeat(300);
     assert.deepEqual(parseListingLine(line), { error: `unreadable listing line: "${'x'.repeat(200)}"` });
+  });
+});
+
+describe('parseListingLine: the marker after the mode (tar -xvv --xattrs)', () => {
+  // Copied from `tar -xvv --xattrs --numeric-owner --quoting-style=c` on an archive holding a
+  // file with a user.* attribute: the mode column is then 11 wide, "*" marks the member with
+  // extended attributes, and members without one get a second space instead.
+  const REAL = [
+    'drwxr-xr-x  0/0               0 2026-11-26 04:48 "./"',
+    'lrwxrwxrwx  0/0               0 2026-11-26 04:48 "./b" -> "a"',
+    '-rw-r--r--* 0/0               4 2026-11-26 04:48 "./a"',
+  ];
+  // The 10-character mode (type and permissions), then `marker`, then the rest of the line.
+  const mark = (line: string, marker: string): string => `${line.slice(0, 10)}${marker}${line.slice(10)}`;
+  const plain = [
+    f('./dir/file', 3), d('./dir/'), l('./dir/link', '../x'), h('./dir/hard', './dir/file'),
+    c('./null'), b('./sda'), p('./fifo'), contiguous('./cont'), f(String.raw`./h\303\251llo`, 1048576),
+  ];
+
+  test('reads the real lines', () => {
+    assert.deepEqual(REAL.map(parseListingLine), [
+      { type: 'dir', mode: 'rwxr-xr-x', size: 0, name: '' },
+      { type: 'symlink', mode: 'rwxrwxrwx', size: 0, name: 'b', target: 'a' },
+      { type: 'file', mode: 'rw-r--r--', size: 4, name: 'a' },
+    ]);
+  });
+
+  test('the marker helper puts the character right after the mode', () => {
+    assert.equal(mark(f('./a', 4), '*'), '-rw-r--r--* 0/0               4 2026-11-26 02:45 "./a"');
+  });
+
+  const markers: ReadonlyArray<readonly [string, string]> = [
+    ['*', 'extended attributes'],
+    ['+', 'an ACL'],
+    ['.', 'an SELinux context'],
+  ];
+  for (const [marker, what] of markers) {
+    test(`"${marker}" (${what}) is read as the same member as without it, for every type`, () => {
+      for (const line of plain) {
+        const without = parseListingLine(line);
+        assert.equal('error' in without, false, line);
+        assert.deepEqual(parseListingLine(mark(line, marker)), without, line);
+      }
+    });
+  }
+
+  test('the marker is not part of the mode', () => {
+    assert.equal((parseListingLine(mark(f('./a'), '*')) as Member).mode, 'rw-r--r--');
+    assert.equal((parseListingLine(mark(d('./d/'), '.')) as Member).mode, 'rwxr-xr-x');
+  });
+
+  test('two spaces after the mode (an unmarked member next to marked ones) read the same as one', () => {
+    for (const line of plain) assert.deepEqual(parseListingLine(mark(line, ' ')), parseListingLine(line), line);
+  });
+
+  test('tar -xvv\'s note of a directory it creates for a member is no member line', () => {
+    const line = 'drwxr-xr-x                  Creating directory: "sub/dir"';
+    assert.deepEqual(parseListingLine(line), { error: `unreadable listing line: ${JSON.stringify(line)}` });
+  });
+
+  const unreadable: ReadonlyArray<readonly [string, string]> = [
+    ['"x" after the mode', mark(f('./a'), 'x')],
+    ['"-" after the mode (an 11-character mode)', mark(f('./a'), '-')],
+    ['"@" after the mode', mark(f('./a'), '@')],
+    ['"?" after the mode', mark(f('./a'), '?')],
+    ['two markers', mark(f('./a'), '*+')],
+    ['a doubled marker', mark(f('./a'), '**')],
+    ['a marker after a space, as a field of its own', mark(f('./a'), ' *')],
+    ['a marker before the type', `*${f('./a')}`],
+  ];
+  for (const [what, line] of unreadable) {
+    test(`${what} makes the line unreadable`, () => {
+      assert.deepEqual(parseListingLine(line), { error: `unreadable listing line: ${JSON.stringify(line)}` });
+    });
+  }
+});
+
+describe('vetListing: lines with the marker after the mode', () => {
+  const mark = (line: string, marker: string): string => `${line.slice(0, 10)}${marker}${line.slice(10)}`;
+
+  test('the real listing of the extracting tar with --xattrs has no problems', () => {
+    assert.deepEqual(vetListing([
+      'drwxr-xr-x  0/0               0 2026-11-26 04:48 "./"',
+      'lrwxrwxrwx  0/0               0 2026-11-26 04:48 "./b" -> "a"',
+      '-rw-r--r--* 0/0               4 2026-11-26 04:48 "./a"',
+    ]), []);
+  });
+
+  test('marked members are vetted like the others', () => {
+    assert.deepEqual(vetListing([mark(l('./etc', '/host/etc'), '*'), mark(f('./etc/passwd'), '+'), mark(f('/abs'), '.'), mark(h('./h', './nowhere'), '*')]), [
+      'member "etc/passwd" goes through the symlink "etc" of the same archive',
+      'member "/abs" would be written outside the tree (absolute or ".." in its name)',
+      'hard link "h" points to "nowhere", which is not an earlier member',
+    ]);
+  });
+
+  test('marked members count towards the caps', () => {
+    assert.deepEqual(vetListing([mark(f('./a', 60), '*'), mark(f('./b', 41), '.')], SMALL), ['more than 100 bytes of content']);
+    assert.deepEqual(vetListing([mark(f('./a'), '*'), mark(f('./b'), '+'), mark(f('./c'), '.'), mark(f('./d'), ' ')], SMALL), ['more than 3 entries']);
+  });
+
+  test('a line with another character after the mode is reported as unreadable', () => {
+    const line = mark(f('./a'), 'x');
+    assert.deepEqual(vetListing([line, f('./b')]), [`unreadable listing line: ${JSON.stringify(line)}`]);
   });
 });
 
@@ -618,5 +759,189 @@ describe('vetListing: reporting', () => {
     const problems = vetListing(lines, caps);
     assert.equal(problems.length, 20);
     assert.equal(problems.includes('more than 21 entries'), false);
+  });
+});
+
+describe('listingHolds', () => {
+  // Modes as GNU tar prints them: "s" where the execute bit is set with setuid or setgid, "S"
+  // where it is not, "t" and "T" likewise for the sticky bit in the others' triplet.
+  const withMode = (mode: string, name = './x'): string => row(mode, '0', name);
+  const mark = (line: string, marker: string): string => `${line.slice(0, 10)}${marker}${line.slice(10)}`;
+  const DEVICES: Holds = { devices: true, setuid: false };
+  const SETUID: Holds = { devices: false, setuid: true };
+  const BOTH: Holds = { devices: true, setuid: true };
+
+  test('HOLDS_NOTHING holds neither devices nor setuid files', () => {
+    assert.deepEqual(HOLDS_NOTHING, { devices: false, setuid: false });
+  });
+
+  test('an empty listing holds nothing', () => {
+    assert.deepEqual(listingHolds([]), HOLDS_NOTHING);
+  });
+
+  const devices: ReadonlyArray<readonly [string, string]> = [
+    ['a character device', c('./dev/null', '1,3')],
+    ['a block device', b('./dev/sda', '8,0')],
+    ['a character device with a large minor number', c('./dev/pts/1000', '136,1000')],
+  ];
+  for (const [what, line] of devices) {
+    test(`${what} is a device, and no setuid file`, () => {
+      assert.deepEqual(listingHolds([line]), DEVICES);
+    });
+  }
+
+  const plain: ReadonlyArray<readonly [string, string]> = [
+    ['a plain file', f('./etc/passwd')],
+    ['an executable', withMode('-rwxr-xr-x', './usr/bin/env')],
+    ['a directory', d('./etc/')],
+    ['a symlink', l('./bin', 'usr/bin')],
+    ['a hard link', h('./h', './etc/passwd')],
+    ['a fifo', p('./run/fifo')],
+    ['a contiguous file (another type)', contiguous('./cont')],
+    ['the archive\'s own "./"', ROOT],
+    ['a file with every permission bit but no special one', withMode('-rwxrwxrwx')],
+    ['a file with no permission bit at all', withMode('----------')],
+  ];
+  for (const [what, line] of plain) {
+    test(`${what} holds nothing`, () => {
+      assert.deepEqual(listingHolds([line]), HOLDS_NOTHING);
+    });
+  }
+
+  const setuid: ReadonlyArray<readonly [string, string]> = [
+    ['setuid and executable (-rwsr-xr-x)', '-rwsr-xr-x'],
+    ['setgid and executable (-rwxr-sr-x)', '-rwxr-sr-x'],
+    ['setuid without the owner\'s execute bit (-rwSr--r--)', '-rwSr--r--'],
+    ['setgid without the group\'s execute bit (-rw-r-Sr--)', '-rw-r-Sr--'],
+    ['setuid and setgid (-rwsr-sr-x)', '-rwsr-sr-x'],
+    ['setuid with the sticky bit too (-rwsr-xr-t)', '-rwsr-xr-t'],
+    ['setuid and nothing else (---S------)', '---S------'],
+  ];
+  for (const [what, mode] of setuid) {
+    test(`a file ${what} is setuid, and no device`, () => {
+      assert.deepEqual(listingHolds([withMode(mode, './usr/bin/su')]), SETUID);
+    });
+  }
+
+  test('a setgid directory (drwxr-sr-x) counts as setuid: the bit is read whatever the type', () => {
+    assert.deepEqual(listingHolds([withMode('drwxr-sr-x', './var/mail/')]), SETUID);
+  });
+
+  test('a hard link listed with a setuid mode counts as setuid', () => {
+    assert.deepEqual(listingHolds([withMode('-rwsr-xr-x', './usr/bin/su'), row('hrwsr-xr-x', '0', './usr/bin/su2', ' link to "./usr/bin/su"')]), SETUID);
+  });
+
+  test('a device with a setgid mode is both', () => {
+    assert.deepEqual(listingHolds([withMode('crw-r-Sr--', './dev/odd')]), BOTH);
+  });
+
+  const sticky: ReadonlyArray<readonly [string, string]> = [
+    ['a sticky directory (drwxrwxrwt)', 'drwxrwxrwt'],
+    ['a sticky directory without the others\' execute bit (drwxrwxr-T)', 'drwxrwxr-T'],
+    ['a sticky file (-rw-r--r-T)', '-rw-r--r-T'],
+  ];
+  for (const [what, mode] of sticky) {
+    test(`${what} is not setuid`, () => {
+      assert.deepEqual(listingHolds([withMode(mode, './tmp/')]), HOLDS_NOTHING);
+    });
+  }
+
+  test('a listing with a device and a setuid file holds both, in either order', () => {
+    const dev = c('./dev/null');
+    const su = withMode('-rwsr-xr-x', './usr/bin/su');
+    assert.deepEqual(listingHolds([ROOT, dev, f('./a'), su, f('./b')]), BOTH);
+    assert.deepEqual(listingHolds([ROOT, su, f('./a'), dev, f('./b')]), BOTH);
+  });
+
+  test('devices and setuid files are found anywhere in a long listing', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => f(`./f${i}`));
+    assert.deepEqual(listingHolds([...many, b('./dev/sda')]), DEVICES);
+    assert.deepEqual(listingHolds([...many, withMode('-rwxr-sr-x', './usr/bin/wall')]), SETUID);
+  });
+
+  test('empty lines are ignored', () => {
+    assert.deepEqual(listingHolds(['', '', f('./a'), '']), HOLDS_NOTHING);
+    assert.deepEqual(listingHolds(['', c('./dev/null'), '']), DEVICES);
+  });
+
+  const unreadable: ReadonlyArray<readonly [string, string]> = [
+    ['a message tar writes', "tar: Removing leading `/' from member names"],
+    ['a device line with its name unquoted', 'crw-r--r-- 0/0             1,3 2026-11-26 02:45 ./dev/null'],
+    ['a setuid line with its name unquoted', '-rwsr-xr-x 0/0               0 2026-11-26 02:45 ./usr/bin/su'],
+    ['a block device line with text after the name', `${b('./dev/sda')} extra`],
+    ['tar -xvv\'s note of a setgid directory it creates', 'drwxr-sr-x                  Creating directory: "var/mail"'],
+    ['a device line with an unknown marker after the mode', mark(c('./dev/null'), 'x')],
+  ];
+  for (const [what, line] of unreadable) {
+    test(`${what} is unreadable, and ignored`, () => {
+      assert.ok('error' in parseListingLine(line), 'the line is unreadable');
+      assert.deepEqual(listingHolds([line]), HOLDS_NOTHING);
+    });
+  }
+
+  test('an unreadable line does not stop the reading: members after it count', () => {
+    assert.deepEqual(listingHolds(['junk', c('./dev/null'), 'more junk', withMode('-rwsr-xr-x')]), BOTH);
+  });
+
+  const markers: ReadonlyArray<readonly [string, string]> = [
+    ['*', 'extended attributes'],
+    ['+', 'an ACL'],
+    ['.', 'an SELinux context'],
+  ];
+  for (const [marker, what] of markers) {
+    test(`a member marked "${marker}" (${what}) after the mode is read as without the marker`, () => {
+      assert.deepEqual(listingHolds([mark(c('./dev/null'), marker)]), DEVICES);
+      assert.deepEqual(listingHolds([mark(b('./dev/sda'), marker)]), DEVICES);
+      assert.deepEqual(listingHolds([mark(withMode('-rwsr-xr-x', './usr/bin/su'), marker)]), SETUID);
+      assert.deepEqual(listingHolds([mark(withMode('-rwxr-sr-x', './usr/bin/wall'), marker)]), SETUID);
+      assert.deepEqual(listingHolds([mark(f('./a'), marker), mark(withMode('drwxrwxrwt', './tmp/'), marker)]), HOLDS_NOTHING);
+    });
+  }
+
+  test('the real listing of the extracting tar with --xattrs holds nothing', () => {
+    assert.deepEqual(listingHolds([
+      'drwxr-xr-x  0/0               0 2026-11-26 04:48 "./"',
+      'lrwxrwxrwx  0/0               0 2026-11-26 04:48 "./b" -> "a"',
+      '-rw-r--r--* 0/0               4 2026-11-26 04:48 "./a"',
+    ]), HOLDS_NOTHING);
+  });
+
+  test('two spaces after the mode (an unmarked member next to marked ones) read the same', () => {
+    assert.deepEqual(listingHolds([mark(c('./dev/null'), ' '), mark(withMode('-rwSr--r--'), ' ')]), BOTH);
+  });
+
+  test('without a second argument, nothing is assumed held before', () => {
+    assert.deepEqual(listingHolds([f('./a')]), listingHolds([f('./a')], HOLDS_NOTHING));
+  });
+
+  const befores: readonly Holds[] = [HOLDS_NOTHING, DEVICES, SETUID, BOTH];
+  for (const before of befores) {
+    test(`what was held before (${JSON.stringify(before)}) is carried over a listing that holds nothing`, () => {
+      assert.deepEqual(listingHolds([], before), before);
+      assert.deepEqual(listingHolds([ROOT, f('./a'), d('./d/'), l('./l', 'a'), 'junk', ''], before), before);
+    });
+  }
+
+  test('what a listing holds is added to what was held before', () => {
+    assert.deepEqual(listingHolds([withMode('-rwsr-xr-x')], DEVICES), BOTH);
+    assert.deepEqual(listingHolds([c('./dev/null')], SETUID), BOTH);
+    assert.deepEqual(listingHolds([c('./dev/null')], DEVICES), DEVICES);
+    assert.deepEqual(listingHolds([withMode('-rwsr-xr-x')], SETUID), SETUID);
+  });
+
+  test('true stays true: a later listing without devices or setuid files does not clear them', () => {
+    let holds = HOLDS_NOTHING;
+    for (const layer of [[c('./dev/null')], [f('./a')], [withMode('-rwxr-sr-x')], [d('./d/')], []]) holds = listingHolds(layer, holds);
+    assert.deepEqual(holds, BOTH);
+  });
+
+  test('neither the listing, what was held before, nor HOLDS_NOTHING is changed', () => {
+    const lines = Object.freeze([c('./dev/null'), withMode('-rwsr-xr-x')]);
+    const before: Holds = Object.freeze({ devices: false, setuid: false });
+    assert.deepEqual(listingHolds(lines, before), BOTH);
+    assert.deepEqual(before, { devices: false, setuid: false });
+    assert.deepEqual(lines, [c('./dev/null'), withMode('-rwsr-xr-x')]);
+    assert.deepEqual(listingHolds(lines), BOTH);
+    assert.deepEqual(HOLDS_NOTHING, { devices: false, setuid: false });
   });
 });
