@@ -228,6 +228,8 @@ export async function create(o: CreateOptions): Promise<Created> {
   try {
     // What the tree may hold that is fixed below (unknown after debootstrap).
     let holds: Holds = { devices: true, setuid: true };
+    // The blobs of a pulled image, which the cache keeps while this environment exists.
+    let blobs: string[] | undefined;
     if (o.source.kind === 'debootstrap') {
       o.log(`debootstrap ${o.source.suite} into ${tree}`);
       await spawnLogged('debootstrap', [
@@ -238,13 +240,12 @@ export async function create(o: CreateOptions): Promise<Created> {
       if ('error' in ref) throw new ChosError('usage', ref.error);
       const layout = path.join(staging, 'image');
       o.log(`pulling ${o.source.ref}`);
-      await pullImage({
+      blobs = await pullImage({
         ref, insecure: o.source.insecure ?? false, cache: path.join(o.store, '.blobs'), layout, log: o.log,
         ...(o.progress ? { progress: o.progress } : {}),
         ...(o.source.authFile ? { authFile: o.source.authFile } : {}),
       });
-      const layers = await layoutLayers(layout, 'pulled');
-      o.log(`verified ${layers.length} layer(s) against their digests`);
+      const layers = await layoutLayers(layout, 'pulled', true);
       holds = await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
       fs.rmSync(layout, { recursive: true, force: true });
     } else if (o.source.kind === 'oci') {
@@ -280,7 +281,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     fs.mkdirSync(dropInDir(o.chosFile), { recursive: true, mode: 0o755 });
     const tmp = `${dropIn}.tmp-${ownTag()}`;
     fs.writeFileSync(tmp, renderDropIn(o.name, final, o.source), { mode: 0o644 });
-    const record: Recorded = { source: o.source, keepSetuid: o.keepSetuid, chosFile: o.chosFile };
+    const record: Recorded = { source: o.source, keepSetuid: o.keepSetuid, chosFile: o.chosFile, ...(blobs ? { blobs } : {}) };
     fs.writeFileSync(path.join(o.store, o.name, 'source.json'), JSON.stringify(record) + '\n', { mode: 0o644 });
     const previous = fs.existsSync(dropIn) ? fs.readFileSync(dropIn) : undefined;
     fs.renameSync(tmp, dropIn);
@@ -295,6 +296,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       throw e;
     }
     pruneTrees(o.name, o.store, o.chosFile, o.runDir, o.log);
+    pruneCache(o.store, o.log);
     return { name: o.name, tree: final, dropIn };
   } catch (e) {
     killTagged(ownTag());
@@ -312,6 +314,48 @@ export interface Recorded {
   readonly keepSetuid: boolean;
   /** The environment list whose drop-in registers it: only that configuration prunes it. */
   readonly chosFile: string;
+  /** (pull) The digests of the image's config and layers: the blob cache keeps them. */
+  readonly blobs?: readonly string[];
+}
+
+/**
+ * Deletes from the blob cache what no registered environment of the store was last pulled from, and
+ * downloads that dead runs left half-done. Skipped while another create runs (its blobs are not
+ * recorded yet).
+ */
+export function pruneCache(store: string, log: (l: string) => void): void {
+  const dir = path.join(store, '.blobs', 'sha256');
+  if (!fs.existsSync(dir)) return;
+  const staging = path.join(store, '.staging');
+  const others = fs.existsSync(staging) ? fs.readdirSync(staging).filter((d) => {
+    const tag = d.split('-').pop() ?? '';
+    return tag !== ownTag() && tagAlive(tag);
+  }) : [];
+  if (others.length > 0) return;
+  const keep = new Set<string>();
+  for (const name of fs.readdirSync(store)) {
+    if (name.startsWith('.')) continue;
+    try {
+      const r = JSON.parse(fs.readFileSync(path.join(store, name, 'source.json'), 'utf8')) as Partial<Recorded>;
+      // Only registered environments: a removed one's tree may linger while sessions use it.
+      if (typeof r.chosFile !== 'string' || !fs.existsSync(path.join(dropInDir(r.chosFile), `${name}.conf`))) continue;
+      for (const d of Array.isArray(r.blobs) ? r.blobs : []) if (typeof d === 'string') keep.add(d.replace(/^sha256:/, ''));
+    } catch { /* no record: nothing to keep for it */ }
+  }
+  let count = 0;
+  let bytes = 0;
+  for (const f of fs.readdirSync(dir)) {
+    const tmp = /\.tmp-(\d+(?:\.\d+)?)$/.exec(f);
+    const unused = /^[0-9a-f]{64}$/.test(f) && !keep.has(f);
+    if (!unused && !(tmp && !tagAlive(tmp[1] ?? ''))) continue;
+    const p = path.join(dir, f);
+    try {
+      bytes += fs.statSync(p).size;
+      fs.rmSync(p, { force: true });
+      count++;
+    } catch { /* gone meanwhile */ }
+  }
+  if (count > 0) log(`removed ${count} unused file(s) from the blob cache (${(bytes / 1e6).toFixed(1)} MB)`);
 }
 
 export function recorded(store: string, name: string): Recorded {
@@ -348,6 +392,7 @@ export function remove(name: string, chosFile: string, store: string, runDir: st
   }
   log(`unregistered "${name}"`);
   pruneTrees(name, store, chosFile, runDir, log);
+  pruneCache(store, log);
   if (fs.existsSync(path.join(store, name, 'trees'))) {
     log(`kept the tree of "${name}" while a prepared generation or a session uses it; a later chosctl setup deletes it`);
   }

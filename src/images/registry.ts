@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 import { type Descriptor, type Index, MEDIA, digestProblem, isIndex, ociArch, pickManifest } from './oci-model.js';
 import { type ImageRef, credentialsFor, parseChallenge, registryBase } from './reference.js';
+import { verifyFile } from './oci.js';
+import { ownTag } from './owner.js';
 
 const ACCEPT = [MEDIA.index, MEDIA.manifest, MEDIA.dockerList, MEDIA.dockerManifest].join(', ');
 const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
@@ -113,13 +115,20 @@ async function blob(c: Client, cache: string, d: Descriptor, what: string, log: 
   if (bad) throw fail(`${what}: ${bad}`);
   const file = path.join(cache, 'sha256', d.digest.slice('sha256:'.length));
   if (fs.existsSync(file) && fs.statSync(file).size === d.size) {
-    log(`${what}: ${d.digest.slice(7, 19)} already in the cache`);
-    return file;
+    // Checked again on each use: a copy damaged on disk is fetched anew, not kept.
+    try {
+      await verifyFile(file, d.digest, d.size, what);
+      log(`${what}: ${d.digest.slice(7, 19)} already in the cache`);
+      return file;
+    } catch {
+      log(`${what}: the cached copy of ${d.digest.slice(7, 19)} is damaged; downloading it again`);
+      fs.rmSync(file, { force: true });
+    }
   }
   const res = await c.get(`blobs/${d.digest}`);
   if (!res.ok || !res.body) throw fail(`${what}: the registry answered ${res.status}`);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp-${process.pid}`;
+  const tmp = `${file}.tmp-${ownTag()}`;
   const out = fs.createWriteStream(tmp, { mode: 0o600 });
   const hash = createHash('sha256');
   let n = 0;
@@ -161,8 +170,11 @@ function place(layout: string, cached: string, digest: string): void {
   }
 }
 
-/** Pulls REF into an OCI layout tagged "pulled"; returns the number of layers. */
-export async function pullImage(o: PullOptions): Promise<number> {
+/**
+ * Pulls REF into an OCI layout tagged "pulled", every blob verified (as it streamed, or when
+ * taken from the cache); returns the digests of the config and layers, for the cache's pruning.
+ */
+export async function pullImage(o: PullOptions): Promise<string[]> {
   const c = new Client(o);
   const name = `${o.ref.registry}/${o.ref.repository}${o.ref.byDigest ? '@' : ':'}${o.ref.reference}`;
   fs.mkdirSync(path.join(o.layout, 'blobs', 'sha256'), { recursive: true });
@@ -197,5 +209,5 @@ export async function pullImage(o: PullOptions): Promise<number> {
     schemaVersion: 2,
     manifests: [{ mediaType: desc.mediaType || MEDIA.manifest, digest: desc.digest, size: desc.size, annotations: { 'org.opencontainers.image.ref.name': 'pulled' } }],
   }));
-  return layers.length;
+  return [config.digest, ...layers.map((l) => l.digest)];
 }

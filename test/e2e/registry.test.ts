@@ -83,7 +83,7 @@ describe('chosctl create --pull', { skip }, () => {
   });
   after(() => {
     for (const p of registries) p.kill();
-    for (const n of ['pulled2', 'pulled3', 'bydigest', 'authed', 'tokened', 'bad']) if (fs.existsSync(path.join(`${CONFIG}.d`, `${n}.conf`))) chosctl(['remove', n]);
+    for (const n of ['pulled2', 'pulled3', 'bydigest', 'authed', 'tokened', 'recached', 'bad']) if (fs.existsSync(path.join(`${CONFIG}.d`, `${n}.conf`))) chosctl(['remove', n]);
     writeConfig(BASE_CONFIG);
   });
 
@@ -146,6 +146,33 @@ describe('chosctl create --pull', { skip }, () => {
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.equal(describeTree(createdTree('tokened')), describeTree(path.join(OCI, 'oracle', 'rootfs')));
     assert.equal(fs.existsSync(path.join(`${CONFIG}.d`, 'tokened.conf')), true);
+  });
+
+  it('checks cached blobs on each use, and keeps in the cache only what registered environments were pulled from', () => {
+    const cache = path.join(STORE, '.blobs', 'sha256');
+    const manifest = JSON.parse(must('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${OPEN}/chos/test:v3`])) as { layers: Array<{ digest: string }> };
+    const top = manifest.layers[2]?.digest.slice(7) ?? '';
+    const bytes = fs.readFileSync(path.join(cache, top));
+    bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+    fs.writeFileSync(path.join(cache, top), bytes);
+    const r = chosctl(['create', 'recached', '--pull', `${OPEN}/chos/test:v3`, '--keep-setuid']);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, new RegExp(`layer 3/3: the cached copy of ${top.slice(0, 12)} is damaged; downloading it again`));
+    assert.equal(describeTree(createdTree('recached')), describeTree(path.join(OCI, 'oracle', 'rootfs')));
+    fs.writeFileSync(path.join(cache, `${top}.tmp-999999999`), 'a download a dead run left');
+    let said = '';
+    for (const n of ['pulled2', 'pulled3', 'bydigest', 'authed', 'tokened']) {
+      const rm = chosctl(['remove', n]);
+      assert.equal(rm.status, 0, rm.stderr);
+      said += rm.stdout;
+    }
+    assert.match(said, /removed \d+ unused file\(s\) from the blob cache/);
+    // What is left is exactly the image "recached" was pulled from: its config and 3 layers.
+    assert.deepEqual(fs.readdirSync(cache).sort(), [...manifest.layers.map((l) => l.digest.slice(7)), JSON.parse(
+      must('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${OPEN}/chos/test:v3`])).config.digest.slice(7)].sort());
+    const last = chosctl(['remove', 'recached']);
+    assert.equal(last.status, 0, last.stderr);
+    assert.deepEqual(fs.readdirSync(cache), []);
   });
 
   it('refuses a blob the registry serves with other content than its digest, and a missing tag', () => {
