@@ -37,10 +37,11 @@ Commands:
   doctor     check this host: unshare, user namespaces (sysctls, AppArmor), whether setup is
              current, and enter each environment for real.
   create NAME --debootstrap SUITE [--variant V] [--mirror URL]
+  create NAME --mmdebstrap SUITE [--variant V] [--mirror URL]
   create NAME --from-tar FILE
   create NAME --from-oci PATH [--ref TAG]
   create NAME --pull REF [--insecure] [--auth-file FILE]
-             build an OS tree (debootstrap, or a rootfs tarball — plain, gzip, xz or zstd —
+             build an OS tree (debootstrap or mmdebstrap, or a rootfs tarball — plain, gzip, xz or zstd —
              vetted and extracted in a sandbox that can write only the staging directory; or an
              OCI image layout, as a directory or archive, or a docker save archive: every blob
              checked against its digest and size, layers applied in order with whiteouts; or
@@ -76,6 +77,8 @@ Options:
   --store DIR        (create, update, remove, setup) where created trees live (default
                      $CHOS_STORE, else /var/lib/chos/envs; mode 0700); setup deletes the trees
                      registered for this configuration that nothing uses any more
+  --variant V        (create --debootstrap/--mmdebstrap) the bootstrapper's --variant, e.g. minbase
+  --mirror URL       (create --debootstrap/--mmdebstrap) the Debian mirror (http or https)
   --keep-setuid      (create, update) keep setuid/setgid bits and file capabilities (update:
                      default is what create recorded)
   --ref TAG          (create --from-oci) the image of the layout tagged TAG (its ref.name)
@@ -119,6 +122,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           json: { type: 'boolean' },
           group: { type: 'string' },
           debootstrap: { type: 'string' },
+          mmdebstrap: { type: 'string' },
           variant: { type: 'string' },
           mirror: { type: 'string' },
           'from-tar': { type: 'string' },
@@ -191,17 +195,23 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         let source: Source;
         let keepSetuid = values['keep-setuid'] ?? false;
         if (command === 'update') {
-          if (values.debootstrap !== undefined || values['from-tar'] !== undefined || values['from-oci'] !== undefined || values.pull !== undefined) {
+          if (values.debootstrap !== undefined || values.mmdebstrap !== undefined || values['from-tar'] !== undefined || values['from-oci'] !== undefined || values.pull !== undefined) {
             throw new ChosError('usage', 'chosctl update rebuilds from the recorded source; to change it, remove and create again');
           }
           const rec = recorded(store, name);
           source = rec.source;
           keepSetuid = values['keep-setuid'] ?? rec.keepSetuid;
         } else {
-          const given = [values.debootstrap, values['from-tar'], values['from-oci'], values.pull].filter((v) => v !== undefined).length;
-          if (given !== 1) throw new ChosError('usage', 'give exactly one of --debootstrap SUITE, --from-tar FILE, --from-oci PATH and --pull REF', { hint: "run 'chosctl help'" });
-          if (values.debootstrap !== undefined) {
-            source = { kind: 'debootstrap', suite: values.debootstrap, ...(values.variant ? { variant: values.variant } : {}), ...(values.mirror ? { mirror: values.mirror } : {}) };
+          const given = [values.debootstrap, values.mmdebstrap, values['from-tar'], values['from-oci'], values.pull].filter((v) => v !== undefined).length;
+          if (given !== 1) {
+            throw new ChosError('usage', 'give exactly one of --debootstrap SUITE, --mmdebstrap SUITE, --from-tar FILE, --from-oci PATH and --pull REF', { hint: "run 'chosctl help'" });
+          }
+          const suite = values.debootstrap ?? values.mmdebstrap;
+          if (suite !== undefined) {
+            source = {
+              kind: 'debootstrap', suite, ...(values.variant ? { variant: values.variant } : {}), ...(values.mirror ? { mirror: values.mirror } : {}),
+              ...(values.mmdebstrap !== undefined ? { tool: 'mmdebstrap' } : {}),
+            };
           } else if (values['from-tar'] !== undefined) {
             source = { kind: 'tar', file: path.resolve(values['from-tar']) };
           } else if (values.pull !== undefined) {

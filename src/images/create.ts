@@ -21,7 +21,11 @@ import { pullImage } from './registry.js';
 export const DEFAULT_STORE = '/var/lib/chos/envs';
 
 export type Source =
-  | { readonly kind: 'debootstrap'; readonly suite: string; readonly variant?: string; readonly mirror?: string }
+  | {
+    readonly kind: 'debootstrap'; readonly suite: string; readonly variant?: string; readonly mirror?: string;
+    /** The bootstrapper (default debootstrap). */
+    readonly tool?: 'debootstrap' | 'mmdebstrap';
+  }
   | { readonly kind: 'tar'; readonly file: string }
   | { readonly kind: 'oci'; readonly path: string; readonly ref?: string }
   | { readonly kind: 'pull'; readonly ref: string; readonly insecure?: boolean; readonly authFile?: string };
@@ -56,7 +60,7 @@ export interface Created {
 export function renderDropIn(name: string, tree: string, source: Source): string {
   const from = source.kind === 'tar' ? `--from-tar ${source.file}`
     : source.kind === 'oci' ? `--from-oci ${source.path}${source.ref ? ` --ref ${source.ref}` : ''}`
-      : source.kind === 'pull' ? `--pull ${source.ref}` : `--debootstrap ${source.suite}`;
+      : source.kind === 'pull' ? `--pull ${source.ref}` : `--${source.tool ?? 'debootstrap'} ${source.suite}`;
   return `# Written by chosctl create (${from}); chosctl remove ${name} deletes it.\n%SHELLS\n${name}:${tree}\n`;
 }
 
@@ -98,7 +102,8 @@ function spawnLogged(cmd: string, args: string[], what: string, onSpawn: (kill: 
     };
     p.stdout.on('data', keep);
     p.stderr.on('data', keep);
-    p.on('error', (e) => reject(new ChosError('setup-failed', `${what}: cannot start ${cmd} (${e.message})`)));
+    p.on('error', (e) => reject(new ChosError('setup-failed', `${what}: cannot start ${cmd} (${e.message})`,
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? { hint: `apt-get install ${cmd}` } : {})));
     p.on('close', (code, signal) => {
       if (code === 0) resolve();
       else reject(new ChosError('setup-failed', `${what} failed (${signal ?? `status ${String(code)}`}): ${tail.trim().split('\n').slice(-3).join('; ')}`));
@@ -231,10 +236,12 @@ export async function create(o: CreateOptions): Promise<Created> {
     // The blobs of a pulled image, which the cache keeps while this environment exists.
     let blobs: string[] | undefined;
     if (o.source.kind === 'debootstrap') {
-      o.log(`debootstrap ${o.source.suite} into ${tree}`);
-      await spawnLogged('debootstrap', [
+      // debootstrap and mmdebstrap take the same arguments here: [--variant=V] SUITE TARGET [MIRROR].
+      const tool = o.source.tool ?? 'debootstrap';
+      o.log(`${tool} ${o.source.suite} into ${tree}`);
+      await spawnLogged(tool, [
         ...(o.source.variant ? [`--variant=${o.source.variant}`] : []), o.source.suite, tree, ...(o.source.mirror ? [o.source.mirror] : []),
-      ], 'debootstrap', (k) => { kill = k; });
+      ], tool, (k) => { kill = k; });
     } else if (o.source.kind === 'pull') {
       const ref = parseImageRef(o.source.ref);
       if ('error' in ref) throw new ChosError('usage', ref.error);

@@ -127,7 +127,7 @@ describe('chosctl create', { skip }, () => {
     assert.match(chosctl(['create', 'root', '--from-tar', rootfs]).stderr, /"root" is reserved/);
     assert.match(chosctl(['create', 'x', '--debootstrap', "bullseye'; rm -rf /"]).stderr, /invalid suite/);
     assert.match(chosctl(['create', 'x', '--from-tar', '/nonexistent.tar']).stderr, /archive not found/);
-    assert.match(chosctl(['create', 'x']).stderr, /give exactly one of --debootstrap SUITE, --from-tar FILE, --from-oci PATH and --pull REF/);
+    assert.match(chosctl(['create', 'x']).stderr, /give exactly one of --debootstrap SUITE, --mmdebstrap SUITE, --from-tar FILE, --from-oci PATH and --pull REF/);
     assert.deepEqual(stagingLeft(), []);
   });
 
@@ -313,6 +313,17 @@ describe('chosctl create', { skip }, () => {
     for (let i = 0; i < 2; i++) assert.equal(run(CHOSCTL, ['setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]).status, 0);
     assert.equal(fs.existsSync(oldTree), false, 'the old tree is deleted once nothing uses it');
     assert.equal(chosctl(['remove', 'updated']).status, 0);
+  });
+
+  it('builds a Debian 12 tree with mmdebstrap', { timeout: 600_000, skip: run('sh', ['-c', 'command -v mmdebstrap']).status === 0 ? false : 'needs mmdebstrap' }, () => {
+    const r = chosctl(['create', 'mm12', '--mmdebstrap', 'bookworm', '--variant', 'minbase']);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /mmdebstrap bookworm into /);
+    const inside = chos(['sh', '-c', '. /etc/os-release; echo $VERSION_CODENAME; id -un'], { env: userEnv({ CHOS: 'mm12' }) });
+    assert.equal(inside.stdout, `bookworm\n${USER}\n`, inside.stderr);
+    assert.match(fs.readFileSync(path.join(DROP_INS, 'mm12.conf'), 'utf8'), /^# Written by chosctl create \(--mmdebstrap bookworm\)/);
+    assert.equal(chosctl(['remove', 'mm12']).status, 0);
+    assert.equal(registered('mm12'), false);
   });
 
   it('builds a Debian 11 tree with debootstrap', { timeout: 600_000 }, () => {

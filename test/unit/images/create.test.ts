@@ -25,6 +25,10 @@ describe('renderDropIn', () => {
       '# Written by chosctl create (--debootstrap bookworm); chosctl remove deb12 deletes it.\n' +
       '%SHELLS\n' +
       `deb12:${TREE}\n`],
+    ['an mmdebstrap environment names its bootstrapper and suite', 'mm13', { kind: 'debootstrap', suite: 'trixie', tool: 'mmdebstrap' },
+      '# Written by chosctl create (--mmdebstrap trixie); chosctl remove mm13 deletes it.\n' +
+      '%SHELLS\n' +
+      `mm13:${TREE}\n`],
     ['a tar environment names its archive', 'el9', { kind: 'tar', file: '/srv/images/el9-rootfs.tar.gz' },
       '# Written by chosctl create (--from-tar /srv/images/el9-rootfs.tar.gz); chosctl remove el9 deletes it.\n' +
       '%SHELLS\n' +
