@@ -17,6 +17,7 @@ import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
 import { runCommandAsync } from './run.js';
 import { type Caps, DEFAULT_CAPS } from '../images/tar-listing.js';
 import { parseCount, parseSize } from '../images/size.js';
+import { type ProgressReport, formatProgress } from '../images/progress.js';
 
 export const CHOSCTL_USAGE = `Usage: chosctl COMMAND [OPTION...]
 
@@ -225,7 +226,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         }
         const caps = importCaps(values['max-size'], values['max-entries']);
         const quiet = values.quiet || values.json;
-        // On a terminal, downloads show a progress line that the next step's line replaces.
+        // On a terminal, downloads and extractions show a progress line that the next step's line replaces.
         const tty = !quiet && process.stderr.isTTY === true;
         let pending = false;
         const log = quiet ? (): void => {} : (l: string): void => {
@@ -233,9 +234,8 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           pending = false;
           io.out(`chosctl: ${l}\n`);
         };
-        const progress = (what: string, done: number, total: number, rate: number): void => {
-          const eta = rate > 0 ? (total - done) / rate : 0;
-          io.err(`\r\x1b[K${what}: ${(done / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB  ${(rate / 1e6).toFixed(0)} MB/s  ETA ${eta.toFixed(0)} s`);
+        const progress = (p: ProgressReport): void => {
+          io.err(`\r\x1b[K${formatProgress(p)}`);
           pending = true;
         };
         const made = await create({
@@ -245,6 +245,10 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
             const r = setup({ chosFile, sysconfigFile: values.sysconfig, runDir, launcher, log });
             for (const w of r.warnings) if (!values.quiet) io.err(`chosctl: warning: ${w}\n`);
           },
+        }).finally(() => {
+          // An error is then printed on a clean line.
+          if (pending) io.err('\r\x1b[K');
+          pending = false;
         });
         if (values.json) io.out(JSON.stringify(made) + '\n');
         else if (values['no-setup'] && !values.quiet) io.out(`chosctl: registered; run chosctl setup to prepare "${made.name}"\n`);

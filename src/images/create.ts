@@ -12,7 +12,8 @@ import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import { unmountAndRemove } from '../prepare/mounts.js';
 import { RUN_TAG_ENV, killTagged, ownTag, tagAlive } from './owner.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
-import { streamArchive } from './stream.js';
+import { compressionOf, streamArchive } from './stream.js';
+import { Meter, type ProgressFn } from './progress.js';
 import { type Caps, DEFAULT_CAPS, type Holds, listingHolds } from './tar-listing.js';
 import { applyLayers, dockerSaveLayers, layoutLayers, removeScratch } from './oci.js';
 import { parseImageRef } from './reference.js';
@@ -46,8 +47,8 @@ export interface CreateOptions {
   readonly noSetup?: boolean;
   /** Caps on each archive or layer (default DEFAULT_CAPS). */
   readonly caps?: Caps;
-  /** Download progress (terminal only). */
-  readonly progress?: (what: string, done: number, total: number, bytesPerSecond: number) => void;
+  /** Progress of downloads and extraction (terminal only). */
+  readonly progress?: ProgressFn;
 }
 
 export interface Created {
@@ -179,9 +180,13 @@ export function pruneStore(store: string, chosFile: string, runDir: string, log:
 
 /** Lists, vets and extracts an archive into `into` (inside staging) in one pass, in the sandbox. */
 async function extractArchive(file: string, into: string, staging: string, keepCaps: boolean, caps: Caps, log: (l: string) => void,
-  onSpawn: (kill: () => void) => void): Promise<Holds> {
+  onSpawn: (kill: () => void) => void, progress?: ProgressFn): Promise<Holds> {
   log(`extracting ${file}`);
-  return listingHolds(await streamArchive({ file, writable: staging, to: { extract: tarExtractArgs(undefined, into, keepCaps) }, what: file, onSpawn, caps }));
+  const meter = new Meter(progress);
+  // A plain archive's size is known: content extracted against it gives an ETA.
+  const total = compressionOf(file) === 'plain' ? fs.statSync(file).size : undefined;
+  const onProgress = (entries: number, bytes: number): void => meter.update(`extracting ${path.basename(file)}`, bytes, total, entries);
+  return listingHolds(await streamArchive({ file, writable: staging, to: { extract: tarExtractArgs(undefined, into, keepCaps) }, what: file, onSpawn, caps, onProgress }));
 }
 
 export async function create(o: CreateOptions): Promise<Created> {
@@ -253,7 +258,7 @@ export async function create(o: CreateOptions): Promise<Created> {
         ...(o.source.authFile ? { authFile: o.source.authFile } : {}),
       });
       const layers = await layoutLayers(layout, 'pulled', true);
-      holds = await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
+      holds = await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress);
       fs.rmSync(layout, { recursive: true, force: true });
     } else if (o.source.kind === 'oci') {
       let image = o.source.path;
@@ -261,14 +266,14 @@ export async function create(o: CreateOptions): Promise<Created> {
         // An archive (OCI layout or docker save): unpacked, vetted, into staging first.
         image = path.join(staging, 'image');
         fs.mkdirSync(image);
-        await extractArchive(o.source.path, image, staging, false, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
+        await extractArchive(o.source.path, image, staging, false, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress);
       }
       const layers = fs.existsSync(path.join(image, 'oci-layout')) ? await layoutLayers(image, o.source.ref) : await dockerSaveLayers(image);
       o.log(`verified ${layers.length} layer(s) against their digests`);
-      holds = await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
+      holds = await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress);
       fs.rmSync(path.join(staging, 'image'), { recursive: true, force: true });
     } else {
-      holds = await extractArchive(o.source.file, tree, staging, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; });
+      holds = await extractArchive(o.source.file, tree, staging, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress);
     }
     // Device nodes are not carried (each environment shows the host's /dev); setuid and
     // setgid bits, and file capabilities (security.capability), are dropped unless asked to

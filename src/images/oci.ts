@@ -11,6 +11,7 @@ import { type Descriptor, type Index, type Manifest, digestProblem, isIndex, lay
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { killTagged, ownTag } from './owner.js';
 import { compressionOf, streamArchive } from './stream.js';
+import { Meter, type ProgressFn } from './progress.js';
 import { type Caps, HOLDS_NOTHING, type Holds, listingHolds, parseListingLine } from './tar-listing.js';
 
 const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
@@ -162,13 +163,13 @@ function symlinkOnTheWay(tree: string, rel: string): { at: string; target: strin
 
 /** Applies the layers in order; resolves with what their listings hold (see listingHolds). */
 export async function applyLayers(tree: string, staging: string, layers: readonly Layer[], keepCaps: boolean, caps: Caps, log: (l: string) => void,
-  onSpawn: (kill: () => void) => void): Promise<Holds> {
+  onSpawn: (kill: () => void) => void, progress?: ProgressFn): Promise<Holds> {
   // A compressed upper layer is decompressed once, for its listing and its extraction both:
   // into a root-only directory in /dev/shm (memory) when it fits easily, else into staging.
   const shm = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/chos-import-') : undefined;
   if (shm) scratchDirs.add(shm);
   try {
-    return await applyEach(tree, staging, shm, layers, keepCaps, caps, log, onSpawn);
+    return await applyEach(tree, staging, shm, layers, keepCaps, caps, log, onSpawn, progress);
   } catch (e) {
     // The next layer may still be being listed: stop it before its files are removed.
     killTagged(ownTag());
@@ -216,7 +217,7 @@ async function listLayer(layer: Layer, index: number, staging: string, shm: stri
 }
 
 async function applyEach(tree: string, staging: string, shm: string | undefined, layers: readonly Layer[], keepCaps: boolean, caps: Caps,
-  log: (l: string) => void, onSpawn: (kill: () => void) => void): Promise<Holds> {
+  log: (l: string) => void, onSpawn: (kill: () => void) => void, progress?: ProgressFn): Promise<Holds> {
   let holds = HOLDS_NOTHING;
   // The next layer is listed while this one is extracted; its own checks against the tree
   // wait until the layers below it are in place.
@@ -234,8 +235,10 @@ async function applyEach(tree: string, staging: string, shm: string | undefined,
       // one pass (see stream.ts), whiteouts aside, and refused whole if vetting fails.
       log(`applying ${layer.what}`);
       next = upper(1);
+      const meter = new Meter(progress);
       const lines = await streamArchive({
         file: layer.file, writable: staging, to: { extract: tarExtractArgs(undefined, tree, keepCaps, ['--exclude=.wh.*']) }, what: layer.what, onSpawn, caps,
+        onProgress: (entries, bytes) => meter.update(`applying ${layer.what}`, bytes, undefined, entries),
       });
       for (const line of lines) {
         const m = line === '' ? undefined : parseListingLine(line);

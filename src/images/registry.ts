@@ -12,6 +12,7 @@ import { type Descriptor, type Index, MEDIA, digestProblem, isIndex, ociArch, pi
 import { type ImageRef, credentialsFor, parseChallenge, registryBase } from './reference.js';
 import { verifyFile } from './oci.js';
 import { ownTag } from './owner.js';
+import { Meter, type ProgressFn } from './progress.js';
 
 const ACCEPT = [MEDIA.index, MEDIA.manifest, MEDIA.dockerList, MEDIA.dockerManifest].join(', ');
 const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
@@ -26,8 +27,8 @@ export interface PullOptions {
   /** Where to write the OCI layout (created). */
   readonly layout: string;
   readonly log: (line: string) => void;
-  /** Called about four times a second while a blob downloads (a terminal progress line). */
-  readonly progress?: (what: string, done: number, total: number, bytesPerSecond: number) => void;
+  /** Download progress of the layers together (a terminal line). */
+  readonly progress?: ProgressFn;
   /** Parallel layer downloads. */
   readonly parallel?: number;
 }
@@ -110,7 +111,7 @@ async function fetchManifest(c: Client, reference: string, expect: string | unde
 
 /** Downloads one blob into the cache (verified) unless it is there already; returns its path. */
 async function blob(c: Client, cache: string, d: Descriptor, what: string, log: (l: string) => void,
-  progress?: PullOptions['progress']): Promise<string> {
+  onBytes: (n: number) => void = () => {}): Promise<string> {
   const bad = digestProblem(d.digest);
   if (bad) throw fail(`${what}: ${bad}`);
   const file = path.join(cache, 'sha256', d.digest.slice('sha256:'.length));
@@ -119,6 +120,7 @@ async function blob(c: Client, cache: string, d: Descriptor, what: string, log: 
     try {
       await verifyFile(file, d.digest, d.size, what);
       log(`${what}: ${d.digest.slice(7, 19)} already in the cache`);
+      onBytes(d.size);
       return file;
     } catch {
       log(`${what}: the cached copy of ${d.digest.slice(7, 19)} is damaged; downloading it again`);
@@ -133,16 +135,12 @@ async function blob(c: Client, cache: string, d: Descriptor, what: string, log: 
   const hash = createHash('sha256');
   let n = 0;
   const t0 = Date.now();
-  let shown = t0;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       n += chunk.length;
       if (n > d.size) throw fail(`${what}: the registry sent more than the ${d.size} bytes the manifest says`);
       hash.update(chunk);
-      if (progress && Date.now() - shown > 250) {
-        shown = Date.now();
-        progress(what, n, d.size, (n * 1000) / Math.max(1, shown - t0));
-      }
+      onBytes(chunk.length);
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
@@ -153,6 +151,7 @@ async function blob(c: Client, cache: string, d: Descriptor, what: string, log: 
   } catch (e) {
     out.destroy();
     fs.rmSync(tmp, { force: true });
+    onBytes(-n);
     throw e;
   }
   const s = (Date.now() - t0) / 1000;
@@ -192,15 +191,25 @@ export async function pullImage(o: PullOptions): Promise<string[]> {
   const manifest = JSON.parse(top.bytes.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] };
   if (!manifest.config || !Array.isArray(manifest.layers)) throw fail(`${name}: the manifest has no config or layers`);
   const config = manifest.config;
-  place(o.layout, await blob(c, o.cache, config, 'image config', o.log, o.progress), config.digest);
+  place(o.layout, await blob(c, o.cache, config, 'image config', o.log), config.digest);
   const layers = manifest.layers;
+  // One progress line for all the layers: bytes of the whole image, layers finished.
+  const meter = new Meter(o.progress);
+  const total = layers.reduce((sum, l) => sum + (Number.isSafeInteger(l.size) ? l.size : 0), 0);
+  let done = 0;
+  let finished = 0;
+  const onBytes = (n: number): void => {
+    done += n;
+    meter.update(`downloading ${finished}/${layers.length} layers`, done, total);
+  };
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < layers.length) {
       const i = next++;
       const l = layers[i];
       if (!l) continue;
-      place(o.layout, await blob(c, o.cache, l, `layer ${i + 1}/${layers.length}`, o.log, o.progress), l.digest);
+      place(o.layout, await blob(c, o.cache, l, `layer ${i + 1}/${layers.length}`, o.log, onBytes), l.digest);
+      finished++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.parallel ?? 3, layers.length) }, worker));

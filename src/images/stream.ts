@@ -146,8 +146,9 @@ export function streamFailure(s: StreamStatus, limit: number, messages: string):
 
 /** Counts entries and bytes as listing lines arrive; a reason once a cap is passed. */
 export class RunningCaps {
-  private entries = 0;
-  private bytes = 0;
+  /** Members and content bytes counted so far. */
+  entries = 0;
+  bytes = 0;
   constructor(private readonly caps: Caps) {}
   add(line: string): string | undefined {
     if (line === '') return undefined;
@@ -171,6 +172,8 @@ export interface PassOptions {
   readonly what: string;
   readonly onSpawn: (kill: () => void) => void;
   readonly caps?: Caps;
+  /** Called as listing lines arrive, with the members and content bytes so far. */
+  readonly onProgress?: (entries: number, bytes: number) => void;
 }
 
 /**
@@ -209,6 +212,7 @@ export async function streamArchive(o: PassOptions): Promise<string[]> {
       partial = text.slice(cut + 1);
       if (cut >= 0) take(text.slice(0, cut));
       if (capped) kill();
+      else o.onProgress?.(running.entries, running.bytes);
     },
   }, ['bash', '-c', STREAM_SCRIPT, 'stream', ...mode], o.what);
   if (partial !== '') take(partial);
