@@ -15,7 +15,7 @@ import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { compressionOf, streamArchive } from './stream.js';
 import { Meter, type ProgressFn } from './progress.js';
 import { type Caps, DEFAULT_CAPS, type Holds, listingHolds } from './tar-listing.js';
-import { applyLayers, dockerSaveLayers, layoutLayers, removeScratch } from './oci.js';
+import { applyLayers, dockerSaveLayers, layoutLayers, removeScratch, verifyLayers } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { pullImage } from './registry.js';
 
@@ -268,9 +268,14 @@ export async function create(o: CreateOptions): Promise<Created> {
         fs.mkdirSync(image);
         await extractArchive(o.source.path, image, staging, false, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress);
       }
-      const layers = fs.existsSync(path.join(image, 'oci-layout')) ? await layoutLayers(image, o.source.ref) : await dockerSaveLayers(image);
+      const layout = fs.existsSync(path.join(image, 'oci-layout'));
+      // A layout's layers are hashed while they are applied, not before: a layer that does not
+      // match its digest fails the run, and staging, with whatever was extracted, goes whole.
+      const layers = layout ? await layoutLayers(image, o.source.ref, true) : await dockerSaveLayers(image);
+      const verifying = layout ? verifyLayers(layers) : Promise.resolve();
+      [holds] = await Promise.all([
+        applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress), verifying]);
       o.log(`verified ${layers.length} layer(s) against their digests`);
-      holds = await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress);
       fs.rmSync(path.join(staging, 'image'), { recursive: true, force: true });
     } else {
       holds = await extractArchive(o.source.file, tree, staging, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress);

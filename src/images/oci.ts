@@ -63,6 +63,14 @@ function blobPath(layout: string, digest: string, what: string): string {
 export interface Layer {
   readonly file: string;
   readonly what: string;
+  /** What the manifest says of the blob (layouts only). */
+  readonly digest?: string;
+  readonly size?: number;
+}
+
+/** Checks layers against their digests (see layoutLayers' `verified`). */
+export async function verifyLayers(layers: readonly Layer[]): Promise<void> {
+  for (const l of layers) if (l.digest !== undefined) await verifyFile(l.file, l.digest, l.size, l.what);
 }
 
 /**
@@ -106,7 +114,7 @@ export async function layoutLayers(layout: string, ref?: string, verified = fals
     if (typeof c !== 'string') throw fail(`${what}: ${c.error}`);
     const file = blobPath(layout, l.digest, what);
     await check(file, l, what);
-    layers.push({ file, what });
+    layers.push({ file, what, digest: l.digest, size: l.size });
   }
   return layers;
 }

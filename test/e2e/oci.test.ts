@@ -156,6 +156,18 @@ describe('chosctl create --from-oci', { skip }, () => {
     r = chosctl(['create', 'bad', '--from-oci', bad, '--ref', 'v3']);
     assert.match(r.stderr, /layer 3\/3: blob sha256:\S+ has \d+ bytes, the manifest says \d+/);
     assert.equal(fs.existsSync(path.join(DROP_INS, 'bad.conf')), false);
+    // The base layer is hashed while it is extracted: a mismatch still fails the run whole.
+    fs.rmSync(bad, { recursive: true, force: true });
+    must('cp', ['-a', LAYOUT, bad]);
+    const base = path.join(bad, 'blobs', 'sha256', (man.layers[0]?.digest ?? '').slice(7));
+    const b = fs.readFileSync(base);
+    b[Math.floor(b.length / 2)] = (b[Math.floor(b.length / 2)] ?? 0) ^ 1;
+    fs.writeFileSync(base, b);
+    r = chosctl(['create', 'bad', '--from-oci', bad, '--ref', 'v3']);
+    assert.equal(r.status, 125, r.stdout);
+    assert.match(r.stderr, /layer 1\/3: blob content does not match its digest|refusing layer 1\/3: /);
+    assert.equal(fs.existsSync(path.join(DROP_INS, 'bad.conf')), false);
+    assert.deepEqual(fs.readdirSync(path.join(STORE, '.staging')), []);
   });
 
   it('refuses whiteouts through a symlink of a lower layer and whiteouts of ".."', () => {
