@@ -2,7 +2,8 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { chos: 'src/cli/main-chos.ts', chosctl: 'src/cli/main-chosctl.ts' },
+  // proxy: loaded by chosctl only when a pull has a proxy to use (see src/images/proxy.ts).
+  entryPoints: { chos: 'src/cli/main-chos.ts', chosctl: 'src/cli/main-chosctl.ts', proxy: 'src/images/proxy.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,

@@ -109,6 +109,18 @@ async function fetchManifest(c: Client, reference: string, expect: string | unde
   return { bytes, mediaType };
 }
 
+const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+
+/** With a proxy in the environment, routes fetch through it (dist/proxy.cjs, beside this bundle). */
+function useProxyFromEnv(log: (l: string) => void): void {
+  const set = PROXY_VARS.filter((v) => (process.env[v] ?? '') !== '');
+  if (set.length === 0) return;
+  const bundle = path.join(__dirname, 'proxy.cjs');
+  if (!fs.existsSync(bundle)) throw fail(`${set[0]} is set, but this installation has no ${bundle}`, 'reinstall chos (npm run build makes it)');
+  (require(bundle) as { installProxy: () => void }).installProxy();
+  log(`using the proxy of ${set.join(', ')} (NO_PROXY: ${process.env['NO_PROXY'] ?? process.env['no_proxy'] ?? 'unset'})`);
+}
+
 /** Downloads one blob into the cache (verified) unless it is there already; returns its path. */
 async function blob(c: Client, cache: string, d: Descriptor, what: string, log: (l: string) => void,
   onBytes: (n: number) => void = () => {}): Promise<string> {
@@ -174,6 +186,7 @@ function place(layout: string, cached: string, digest: string): void {
  * taken from the cache); returns the digests of the config and layers, for the cache's pruning.
  */
 export async function pullImage(o: PullOptions): Promise<string[]> {
+  useProxyFromEnv(o.log);
   const c = new Client(o);
   const name = `${o.ref.registry}/${o.ref.repository}${o.ref.byDigest ? '@' : ':'}${o.ref.reference}`;
   fs.mkdirSync(path.join(o.layout, 'blobs', 'sha256'), { recursive: true });

@@ -22,6 +22,7 @@ const OPEN = '127.0.0.1:5011';
 const LOCKED = '127.0.0.1:5012';
 const TOKEN = '127.0.0.1:5013';
 const TOKEN_SERVICE = '127.0.0.1:5033';
+const PROXY = '127.0.0.1:5034';
 const registries: ChildProcess[] = [];
 
 function chosctl(args: string[]): ReturnType<typeof run> {
@@ -83,7 +84,7 @@ describe('chosctl create --pull', { skip }, () => {
   });
   after(() => {
     for (const p of registries) p.kill();
-    for (const n of ['pulled2', 'pulled3', 'bydigest', 'authed', 'tokened', 'recached', 'bad']) if (fs.existsSync(path.join(`${CONFIG}.d`, `${n}.conf`))) chosctl(['remove', n]);
+    for (const n of ['pulled2', 'pulled3', 'bydigest', 'authed', 'tokened', 'proxied', 'recached', 'bad']) if (fs.existsSync(path.join(`${CONFIG}.d`, `${n}.conf`))) chosctl(['remove', n]);
     writeConfig(BASE_CONFIG);
   });
 
@@ -146,6 +147,28 @@ describe('chosctl create --pull', { skip }, () => {
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.equal(describeTree(createdTree('tokened')), describeTree(path.join(OCI, 'oracle', 'rootfs')));
     assert.equal(fs.existsSync(path.join(`${CONFIG}.d`, 'tokened.conf')), true);
+  });
+
+  it('goes through the proxy of HTTP_PROXY, unless NO_PROXY names the registry', () => {
+    const log = path.join(REG, 'proxy.log');
+    fs.writeFileSync(log, '');
+    const proxy = spawn('node', [path.join(__dirname, 'proxy-server.js'), PROXY.split(':')[1] ?? '', log], { stdio: 'ignore' });
+    registries.push(proxy);
+    waitForPort(PROXY, 'the proxy');
+    const env = { ...process.env, HTTP_PROXY: `http://${PROXY}`, NO_PROXY: '' };
+    const r = run(CHOSCTL, ['create', 'proxied', '--pull', `${OPEN}/chos/test:v2`, '--config', CONFIG, '--sysconfig', SYSCONFIG,
+      '--run-dir', RUN_DIR, '--store', STORE], { env });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /using the proxy of HTTP_PROXY/);
+    assert.match(fs.readFileSync(log, 'utf8'), /^CONNECT 127\.0\.0\.1:5011$/m);
+    assert.equal(chos(['cat', '/etc/debian_version'], { env: userEnv({ CHOS: 'proxied' }) }).stdout, treeFile('bullseye', 'etc/debian_version'));
+    assert.equal(chosctl(['remove', 'proxied']).status, 0);
+    fs.writeFileSync(log, '');
+    const direct = run(CHOSCTL, ['create', 'proxied', '--pull', `${OPEN}/chos/test:v2`, '--quiet', '--config', CONFIG, '--sysconfig', SYSCONFIG,
+      '--run-dir', RUN_DIR, '--store', STORE], { env: { ...env, NO_PROXY: '127.0.0.1' } });
+    assert.equal(direct.status, 0, direct.stderr);
+    assert.equal(fs.readFileSync(log, 'utf8'), '', 'NO_PROXY keeps the registry direct');
+    assert.equal(chosctl(['remove', 'proxied']).status, 0);
   });
 
   it('checks cached blobs on each use, and keeps in the cache only what registered environments were pulled from', () => {

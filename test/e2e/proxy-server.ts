@@ -1,0 +1,46 @@
+// A forward HTTP proxy for the registry tests: CONNECT tunnels (what undici's proxy agent asks
+// for, whatever the scheme) and plain-HTTP requests in absolute form, each appended to a log
+// file ("CONNECT HOST:PORT", "METHOD URL"), so a test can tell whether chosctl went through it. Runs as its own process (the tests block on spawnSync):
+//   node proxy-server.js PORT LOGFILE
+// I/O, test only.
+
+import * as fs from 'node:fs';
+import { createServer, request } from 'node:http';
+import { connect } from 'node:net';
+
+const [port, logFile] = process.argv.slice(2);
+if (!port || !logFile) {
+  console.error('usage: proxy-server PORT LOGFILE');
+  process.exit(2);
+}
+
+const server = createServer((req, res) => {
+  let target: URL;
+  try {
+    target = new URL(req.url ?? '');
+  } catch {
+    res.writeHead(400).end('absolute URL expected\n');
+    return;
+  }
+  fs.appendFileSync(logFile, `${req.method ?? ''} ${target.href}\n`);
+  const up = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (r) => {
+    res.writeHead(r.statusCode ?? 502, r.headers);
+    r.pipe(res);
+  });
+  up.on('error', (e) => res.writeHead(502).end(`${e.message}\n`));
+  req.pipe(up);
+});
+server.on('connect', (req, client, head) => {
+  const [host, p] = (req.url ?? '').split(':');
+  fs.appendFileSync(logFile, `CONNECT ${req.url ?? ''}\n`);
+  const up = connect(Number(p), host ?? '', () => {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    up.write(head);
+    up.pipe(client);
+    client.pipe(up);
+  });
+  up.on('error', () => client.destroy());
+  client.on('error', () => up.destroy());
+});
+server.listen(Number(port), '127.0.0.1');
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
