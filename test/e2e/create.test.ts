@@ -111,6 +111,20 @@ describe('chosctl create', { skip }, () => {
     writeConfig(BASE_CONFIG);
   });
 
+  it('shows a progress line on a terminal, replaced by the next step, and none without one', () => {
+    const args = ['create', 'progress', '--from-tar', rootfs, '--no-setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE];
+    // script(1) gives chosctl a pseudo-terminal; its output is the terminal's.
+    const r = run('script', ['-qec', [CHOSCTL, ...args].map((a) => `'${a}'`).join(' '), '/dev/null']);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /\r\x1b\[Kextracting bookworm\.tar\.zst: \d+ entries, [\d.]+ MB {2}\d+ MB\/s/);
+    assert.match(r.stdout, /\r\x1b\[Kchosctl: registered "progress"/);
+    assert.equal(chosctl(['remove', 'progress']).status, 0);
+    const plain = chosctl(['create', 'progress', '--from-tar', rootfs, '--no-setup']);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stdout + plain.stderr, /\x1b|MB\/s/);
+    assert.equal(chosctl(['remove', 'progress']).status, 0);
+  });
+
   it('keeps setuid bits with --keep-setuid', () => {
     const r = chosctl(['create', 'keepsuid', '--from-tar', rootfs, '--quiet']);
     assert.equal(r.status, 0, r.stderr);
