@@ -272,9 +272,15 @@ export async function create(o: CreateOptions): Promise<Created> {
       // A layout's layers are hashed while they are applied, not before: a layer that does not
       // match its digest fails the run, and staging, with whatever was extracted, goes whole.
       const layers = layout ? await layoutLayers(image, o.source.ref, true) : await dockerSaveLayers(image);
-      const verifying = layout ? verifyLayers(layers) : Promise.resolve();
-      [holds] = await Promise.all([
-        applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress), verifying]);
+      // Both are waited for, so that nothing still writes into staging when it is removed; a
+      // digest mismatch is the error shown, as it explains whatever else went wrong.
+      const [applied, verified] = await Promise.allSettled([
+        applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress),
+        layout ? verifyLayers(layers) : Promise.resolve(),
+      ]);
+      if (verified.status === 'rejected') throw verified.reason;
+      if (applied.status === 'rejected') throw applied.reason;
+      holds = applied.value;
       o.log(`verified ${layers.length} layer(s) against their digests`);
       fs.rmSync(path.join(staging, 'image'), { recursive: true, force: true });
     } else {

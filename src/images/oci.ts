@@ -74,8 +74,9 @@ export async function verifyLayers(layers: readonly Layer[]): Promise<void> {
 }
 
 /**
- * The layers of an OCI image layout, verified, bottom first. `verified`: the blobs were checked
- * against their digests already (a pull checks them as they stream), so only their sizes are.
+ * The layers of an OCI image layout, verified, bottom first (the index, manifest and config are
+ * always hashed). `verified`: the layers are checked against their digests elsewhere (a pull as
+ * they stream, --from-oci while they are applied, see verifyLayers), so only their sizes are.
  */
 export async function layoutLayers(layout: string, ref?: string, verified = false): Promise<Layer[]> {
   let marker: { imageLayoutVersion?: string };
@@ -105,8 +106,8 @@ export async function layoutLayers(layout: string, ref?: string, verified = fals
   if (!desc) throw fail('image indexes nest too deeply');
   const manifest = await readJsonBlob<Manifest>(layout, desc, 'image manifest');
   if (!manifest.config || !Array.isArray(manifest.layers)) throw fail('image manifest: no config or layers');
+  await verifyFile(blobPath(layout, manifest.config.digest, 'image config'), manifest.config.digest, manifest.config.size, 'image config');
   const check = (file: string, d: Descriptor, what: string): Promise<void> => verified ? checkSize(file, d, what) : verifyFile(file, d.digest, d.size, what);
-  await check(blobPath(layout, manifest.config.digest, 'image config'), manifest.config, 'image config');
   const layers: Layer[] = [];
   for (const [i, l] of manifest.layers.entries()) {
     const what = `layer ${i + 1}/${manifest.layers.length}`;
