@@ -10,14 +10,12 @@ import { runCheck } from '../checks/run-check.js';
 import { runDoctor } from '../checks/doctor.js';
 import { type Io, processIo } from './io.js';
 import { report } from './report.js';
-import { DEFAULT_STORE, type Source, create, pruneStore, recorded, remove } from '../images/create.js';
+import { DEFAULT_STORE, pruneStore, remove } from '../images/create.js';
+import { createCommand } from './create-command.js';
 import { loadConfig } from '../prepare/load-config.js';
 import { describeDiagnostic } from '../config/diagnostic.js';
 import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
 import { runCommandAsync } from './run.js';
-import { type Caps, DEFAULT_CAPS } from '../images/tar-listing.js';
-import { parseCount, parseSize } from '../images/size.js';
-import { type ProgressReport, formatProgress } from '../images/progress.js';
 
 export const CHOSCTL_USAGE = `Usage: chosctl COMMAND [OPTION...]
 
@@ -188,73 +186,8 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
       case 'check':
         return report(io, runCheck({ chosFile: values.config, sysconfigFile: values.sysconfig }, positionals.slice(1)), values.json ?? false);
       case 'create':
-      case 'update': {
-        const name = positionals[1];
-        if (!name) throw new ChosError('usage', `chosctl ${command} needs a NAME`, { hint: "run 'chosctl help'" });
-        const store = values.store ?? (io.env['CHOS_STORE'] || DEFAULT_STORE);
-        const chosFile = loadConfig({ chosFile: values.config, sysconfigFile: values.sysconfig }).chosFile;
-        let source: Source;
-        let keepSetuid = values['keep-setuid'] ?? false;
-        if (command === 'update') {
-          if (values.debootstrap !== undefined || values.mmdebstrap !== undefined || values['from-tar'] !== undefined || values['from-oci'] !== undefined || values.pull !== undefined) {
-            throw new ChosError('usage', 'chosctl update rebuilds from the recorded source; to change it, remove and create again');
-          }
-          const rec = recorded(store, name);
-          source = rec.source;
-          keepSetuid = values['keep-setuid'] ?? rec.keepSetuid;
-        } else {
-          const given = [values.debootstrap, values.mmdebstrap, values['from-tar'], values['from-oci'], values.pull].filter((v) => v !== undefined).length;
-          if (given !== 1) {
-            throw new ChosError('usage', 'give exactly one of --debootstrap SUITE, --mmdebstrap SUITE, --from-tar FILE, --from-oci PATH and --pull REF', { hint: "run 'chosctl help'" });
-          }
-          const suite = values.debootstrap ?? values.mmdebstrap;
-          if (suite !== undefined) {
-            source = {
-              kind: 'debootstrap', suite, ...(values.variant ? { variant: values.variant } : {}), ...(values.mirror ? { mirror: values.mirror } : {}),
-              ...(values.mmdebstrap !== undefined ? { tool: 'mmdebstrap' } : {}),
-            };
-          } else if (values['from-tar'] !== undefined) {
-            source = { kind: 'tar', file: path.resolve(values['from-tar']) };
-          } else if (values.pull !== undefined) {
-            source = {
-              kind: 'pull', ref: values.pull, ...(values.insecure ? { insecure: true } : {}),
-              ...(values['auth-file'] ? { authFile: path.resolve(values['auth-file']) } : {}),
-            };
-          } else {
-            source = { kind: 'oci', path: path.resolve(values['from-oci'] ?? ''), ...(values.ref ? { ref: values.ref } : {}) };
-          }
-        }
-        const caps = importCaps(values['max-size'], values['max-entries']);
-        const quiet = values.quiet || values.json;
-        // On a terminal, downloads and extractions show a progress line that the next step's line replaces.
-        const tty = !quiet && process.stderr.isTTY === true;
-        let pending = false;
-        const log = quiet ? (): void => {} : (l: string): void => {
-          if (pending) io.err('\r\x1b[K');
-          pending = false;
-          io.out(`chosctl: ${l}\n`);
-        };
-        const progress = (p: ProgressReport): void => {
-          io.err(`\r\x1b[K${formatProgress(p)}`);
-          pending = true;
-        };
-        const made = await create({
-          name, source, chosFile, store, runDir, keepSetuid, replace: command === 'update', log, noSetup: values['no-setup'] ?? false, caps,
-          ...(tty ? { progress } : {}),
-          setup: () => {
-            const r = setup({ chosFile, sysconfigFile: values.sysconfig, runDir, launcher, log });
-            for (const w of r.warnings) if (!values.quiet) io.err(`chosctl: warning: ${w}\n`);
-          },
-        }).finally(() => {
-          // An error is then printed on a clean line.
-          if (pending) io.err('\r\x1b[K');
-          pending = false;
-        });
-        if (values.json) io.out(JSON.stringify(made) + '\n');
-        else if (values['no-setup'] && !values.quiet) io.out(`chosctl: registered; run chosctl setup to prepare "${made.name}"\n`);
-        else if (!values.quiet) io.out(`chosctl: ready: CHOS=${made.name} chos ...\n`);
-        return Exit.ok;
-      }
+      case 'update':
+        return createCommand(command, positionals[1], values, io, runDir, launcher);
       case 'remove': {
         const name = positionals[1];
         if (!name) throw new ChosError('usage', 'chosctl remove needs a NAME', { hint: "run 'chosctl help'" });
@@ -309,20 +242,4 @@ function status(io: Io, runDir: string): number {
 /** bin/chos next to this installation's dist/ directory. */
 function defaultLauncher(): string {
   return path.resolve(__dirname, '..', 'bin', 'chos');
-}
-
-/** The caps on each archive or layer, from --max-size and --max-entries. */
-function importCaps(size: string | undefined, entries: string | undefined): Caps {
-  let caps: Caps = DEFAULT_CAPS;
-  if (size !== undefined) {
-    const b = parseSize(size);
-    if (typeof b !== 'number') throw new ChosError('usage', `--max-size: ${b.error}`);
-    caps = { ...caps, maxBytes: b };
-  }
-  if (entries !== undefined) {
-    const n = parseCount(entries);
-    if (typeof n !== 'number') throw new ChosError('usage', `--max-entries: ${n.error}`);
-    caps = { ...caps, maxEntries: n };
-  }
-  return caps;
 }

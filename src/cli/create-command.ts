@@ -1,0 +1,123 @@
+// `chosctl create NAME SOURCE …` and `chosctl update NAME`: the options turned into a source and
+// caps (pure), then the run with its step lines and, on a terminal, its progress line.
+
+import * as path from 'node:path';
+import { ChosError, Exit } from '../errors.js';
+import { DEFAULT_STORE, type Source, create, recorded } from '../images/create.js';
+import { type ProgressReport, formatProgress } from '../images/progress.js';
+import { parseCount, parseSize } from '../images/size.js';
+import { type Caps, DEFAULT_CAPS } from '../images/tar-listing.js';
+import { loadConfig } from '../prepare/load-config.js';
+import { setup } from '../prepare/setup.js';
+import type { Io } from './io.js';
+
+/** The options of chosctl that create and update read. */
+export interface CreateFlags {
+  readonly config?: string | undefined;
+  readonly sysconfig?: string | undefined;
+  readonly store?: string | undefined;
+  readonly debootstrap?: string | undefined;
+  readonly mmdebstrap?: string | undefined;
+  readonly variant?: string | undefined;
+  readonly mirror?: string | undefined;
+  readonly 'from-tar'?: string | undefined;
+  readonly 'from-oci'?: string | undefined;
+  readonly pull?: string | undefined;
+  readonly insecure?: boolean | undefined;
+  readonly 'auth-file'?: string | undefined;
+  readonly ref?: string | undefined;
+  readonly 'keep-setuid'?: boolean | undefined;
+  readonly 'max-size'?: string | undefined;
+  readonly 'max-entries'?: string | undefined;
+  readonly quiet?: boolean | undefined;
+  readonly json?: boolean | undefined;
+  readonly 'no-setup'?: boolean | undefined;
+}
+
+const SOURCES = 'give exactly one of --debootstrap SUITE, --mmdebstrap SUITE, --from-tar FILE, --from-oci PATH and --pull REF';
+
+/** The source create builds from; relative paths are taken from `cwd`. Pure. */
+export function sourceFromFlags(v: CreateFlags, cwd: string): Source {
+  const given = [v.debootstrap, v.mmdebstrap, v['from-tar'], v['from-oci'], v.pull].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new ChosError('usage', SOURCES, { hint: "run 'chosctl help'" });
+  const suite = v.debootstrap ?? v.mmdebstrap;
+  if (suite !== undefined) {
+    return {
+      kind: 'debootstrap', suite, ...(v.variant ? { variant: v.variant } : {}), ...(v.mirror ? { mirror: v.mirror } : {}),
+      ...(v.mmdebstrap !== undefined ? { tool: 'mmdebstrap' as const } : {}),
+    };
+  }
+  if (v['from-tar'] !== undefined) return { kind: 'tar', file: path.resolve(cwd, v['from-tar']) };
+  if (v.pull !== undefined) {
+    return {
+      kind: 'pull', ref: v.pull, ...(v.insecure ? { insecure: true } : {}),
+      ...(v['auth-file'] ? { authFile: path.resolve(cwd, v['auth-file']) } : {}),
+    };
+  }
+  return { kind: 'oci', path: path.resolve(cwd, v['from-oci'] ?? ''), ...(v.ref ? { ref: v.ref } : {}) };
+}
+
+/** The caps on each archive or layer, from --max-size and --max-entries. Pure. */
+export function importCaps(size: string | undefined, entries: string | undefined): Caps {
+  let caps: Caps = DEFAULT_CAPS;
+  if (size !== undefined) {
+    const b = parseSize(size);
+    if (typeof b !== 'number') throw new ChosError('usage', `--max-size: ${b.error}`);
+    caps = { ...caps, maxBytes: b };
+  }
+  if (entries !== undefined) {
+    const n = parseCount(entries);
+    if (typeof n !== 'number') throw new ChosError('usage', `--max-entries: ${n.error}`);
+    caps = { ...caps, maxEntries: n };
+  }
+  return caps;
+}
+
+export async function createCommand(command: 'create' | 'update', name: string | undefined, values: CreateFlags, io: Io, runDir: string,
+  launcher: string): Promise<number> {
+  if (!name) throw new ChosError('usage', `chosctl ${command} needs a NAME`, { hint: "run 'chosctl help'" });
+  const store = values.store ?? (io.env['CHOS_STORE'] || DEFAULT_STORE);
+  const chosFile = loadConfig({ chosFile: values.config, sysconfigFile: values.sysconfig }).chosFile;
+  let source: Source;
+  let keepSetuid = values['keep-setuid'] ?? false;
+  if (command === 'update') {
+    if (values.debootstrap !== undefined || values.mmdebstrap !== undefined || values['from-tar'] !== undefined || values['from-oci'] !== undefined || values.pull !== undefined) {
+      throw new ChosError('usage', 'chosctl update rebuilds from the recorded source; to change it, remove and create again');
+    }
+    const rec = recorded(store, name);
+    source = rec.source;
+    keepSetuid = values['keep-setuid'] ?? rec.keepSetuid;
+  } else {
+    source = sourceFromFlags(values, process.cwd());
+  }
+  const caps = importCaps(values['max-size'], values['max-entries']);
+  const quiet = values.quiet || values.json;
+  // On a terminal, downloads and extractions show a progress line that the next step's line replaces.
+  const tty = !quiet && process.stderr.isTTY === true;
+  let pending = false;
+  const log = quiet ? (): void => {} : (l: string): void => {
+    if (pending) io.err('\r\x1b[K');
+    pending = false;
+    io.out(`chosctl: ${l}\n`);
+  };
+  const progress = (p: ProgressReport): void => {
+    io.err(`\r\x1b[K${formatProgress(p)}`);
+    pending = true;
+  };
+  const made = await create({
+    name, source, chosFile, store, runDir, keepSetuid, replace: command === 'update', log, noSetup: values['no-setup'] ?? false, caps,
+    ...(tty ? { progress } : {}),
+    setup: () => {
+      const r = setup({ chosFile, sysconfigFile: values.sysconfig, runDir, launcher, log });
+      for (const w of r.warnings) if (!values.quiet) io.err(`chosctl: warning: ${w}\n`);
+    },
+  }).finally(() => {
+    // An error is then printed on a clean line.
+    if (pending) io.err('\r\x1b[K');
+    pending = false;
+  });
+  if (values.json) io.out(JSON.stringify(made) + '\n');
+  else if (values['no-setup'] && !values.quiet) io.out(`chosctl: registered; run chosctl setup to prepare "${made.name}"\n`);
+  else if (!values.quiet) io.out(`chosctl: ready: CHOS=${made.name} chos ...\n`);
+  return Exit.ok;
+}
