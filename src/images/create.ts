@@ -10,7 +10,7 @@ import { nameProblem } from '../config/names.js';
 import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import { unmountAndRemove } from '../prepare/mounts.js';
-import { RUN_TAG_ENV, killTagged, ownTag, tagAlive } from './owner.js';
+import { RUN_TAG_ENV, killTagged, ownTag, ownedByOtherLiveRun, tagAlive, tagOfName, tagOfTemporary } from './owner.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { compressionOf, streamArchive } from './stream.js';
 import { Meter, type ProgressFn } from './progress.js';
@@ -119,8 +119,8 @@ const removeStaging = unmountAndRemove;
 export function cleanLeftovers(store: string, chosFile: string, log: (l: string) => void): void {
   const staging = path.join(store, '.staging');
   for (const d of fs.existsSync(staging) ? fs.readdirSync(staging) : []) {
-    const tag = d.split('-').pop() ?? '';
-    if (tag !== ownTag() && tagAlive(tag)) continue;
+    if (ownedByOtherLiveRun(d)) continue;
+    const tag = tagOfName(d);
     try {
       // What the dead run started may still run (a sandbox whose bubblewrap was killed
       // while setting it up): it would keep writing into the directory.
@@ -133,8 +133,8 @@ export function cleanLeftovers(store: string, chosFile: string, log: (l: string)
   }
   const dir = dropInDir(chosFile);
   for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    const m = /\.tmp-(\d+(?:\.\d+)?)$/.exec(f);
-    if (m && !tagAlive(m[1] ?? '')) fs.rmSync(path.join(dir, f), { force: true });
+    const tag = tagOfTemporary(f);
+    if (tag !== undefined && !tagAlive(tag)) fs.rmSync(path.join(dir, f), { force: true });
   }
 }
 
@@ -160,8 +160,7 @@ export function pruneTrees(name: string, store: string, chosFile: string, runDir
     const p = path.join(trees, id);
     if (used.has(p)) continue;
     // A tree whose create is still running is about to be registered.
-    const creator = id.split('-').pop() ?? '';
-    if (creator !== ownTag() && tagAlive(creator)) continue;
+    if (ownedByOtherLiveRun(id)) continue;
     fs.rmSync(p, { recursive: true, force: true });
     log(`deleted unused tree ${p}`);
   }
@@ -350,11 +349,7 @@ export function pruneCache(store: string, log: (l: string) => void): void {
   const dir = path.join(store, '.blobs', 'sha256');
   if (!fs.existsSync(dir)) return;
   const staging = path.join(store, '.staging');
-  const others = fs.existsSync(staging) ? fs.readdirSync(staging).filter((d) => {
-    const tag = d.split('-').pop() ?? '';
-    return tag !== ownTag() && tagAlive(tag);
-  }) : [];
-  if (others.length > 0) return;
+  if (fs.existsSync(staging) && fs.readdirSync(staging).some(ownedByOtherLiveRun)) return;
   const keep = new Set<string>();
   for (const name of fs.readdirSync(store)) {
     if (name.startsWith('.')) continue;
@@ -368,9 +363,9 @@ export function pruneCache(store: string, log: (l: string) => void): void {
   let count = 0;
   let bytes = 0;
   for (const f of fs.readdirSync(dir)) {
-    const tmp = /\.tmp-(\d+(?:\.\d+)?)$/.exec(f);
+    const tmp = tagOfTemporary(f);
     const unused = /^[0-9a-f]{64}$/.test(f) && !keep.has(f);
-    if (!unused && !(tmp && !tagAlive(tmp[1] ?? ''))) continue;
+    if (!unused && !(tmp !== undefined && !tagAlive(tmp))) continue;
     const p = path.join(dir, f);
     try {
       bytes += fs.statSync(p).size;

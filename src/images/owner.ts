@@ -23,6 +23,22 @@ export function environHas(environ: string, key: string, value: string): boolean
   return environ.split('\0').includes(`${key}=${value}`);
 }
 
+/** The tag at the end of a staging directory or tree id ("NAME-MILLIS-TAG", "MILLIS-TAG"). Pure. */
+export function tagOfName(name: string): string {
+  return name.split('-').pop() ?? '';
+}
+
+/** The tag of a temporary file ("FILE.tmp-TAG"), or undefined for another name. Pure. */
+export function tagOfTemporary(name: string): string | undefined {
+  return /\.tmp-(\d+(?:\.\d+)?)$/.exec(name)?.[1];
+}
+
+/** Whether a directory or file named after a run (see tagOfName) belongs to another run still going. */
+export function ownedByOtherLiveRun(name: string): boolean {
+  const tag = tagOfName(name);
+  return tag !== ownTag() && tagAlive(tag);
+}
+
 /** The pid a tag names ("PID.START", or a bare PID as older runs wrote), or undefined. Pure. */
 export function tagPid(tag: string): number | undefined {
   const m = /^(\d+)(?:\.\d+)?$/.exec(tag);

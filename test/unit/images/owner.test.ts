@@ -3,7 +3,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { environHas, statStartTime, tagPid } from '../../../src/images/owner.js';
+import { environHas, statStartTime, tagOfName, tagOfTemporary, tagPid } from '../../../src/images/owner.js';
 
 /** A /proc/PID/stat line with `comm` as the command name and 1234567 as the start time. */
 function stat(comm: string): string {
@@ -75,4 +75,26 @@ describe('tagPid', () => {
   for (const [tag, pid] of cases) {
     test(`"${tag}" names ${String(pid)}`, () => assert.equal(tagPid(tag), pid));
   }
+});
+
+describe('tagOfName and tagOfTemporary', () => {
+  test('a staging directory ends in its run\'s tag, whatever dashes its name holds', () => {
+    assert.equal(tagOfName('my-env-1795667973204-23920.2971482'), '23920.2971482');
+  });
+  test('a tree id ends in its run\'s tag', () => {
+    assert.equal(tagOfName('1795667973204-23920.2971482'), '23920.2971482');
+  });
+  test('an older name ends in a bare pid', () => {
+    assert.equal(tagOfName('site-1795661249766-4860-4860'), '4860');
+  });
+  test('a temporary file names its run', () => {
+    assert.equal(tagOfTemporary('site.conf.tmp-23920.2971482'), '23920.2971482');
+    assert.equal(tagOfTemporary(`${'a'.repeat(64)}.tmp-4242`), '4242');
+  });
+  test('other names are no temporary files', () => {
+    assert.equal(tagOfTemporary('site.conf'), undefined);
+    assert.equal(tagOfTemporary('site.conf.tmp-'), undefined);
+    assert.equal(tagOfTemporary('site.conf.tmp-12x'), undefined);
+    assert.equal(tagOfTemporary('site.tmp-1.conf'), undefined);
+  });
 });
