@@ -94,8 +94,13 @@ export function runSandboxedFull(o: SandboxOptions, argv: readonly string[], wha
 export async function runSandboxed(o: SandboxOptions, argv: readonly string[], what: string): Promise<string> {
   const r = await runSandboxedFull(o, argv, what);
   if (r.code === 0) return r.stdout;
+  throw sandboxFailed(what, r);
+}
+
+/** "WHAT failed (status N): the last lines of stderr". */
+export function sandboxFailed(what: string, r: SandboxResult): ChosError {
   const tail = r.stderr.trim().split('\n').slice(-3).join('; ');
-  throw new ChosError('setup-failed', `${what} failed (${r.signal ?? `status ${String(r.code)}`}): ${tail || 'no message'}`);
+  return new ChosError('setup-failed', `${what} failed (${r.signal ?? `status ${String(r.code)}`}): ${tail || 'no message'}`);
 }
 
 /**

@@ -13,7 +13,7 @@
 
 import * as fs from 'node:fs';
 import { type Caps, DEFAULT_CAPS, parseListingLine, unquoteC, vetListing } from './tar-listing.js';
-import { runSandboxedFull } from './sandbox.js';
+import { runSandboxedFull, sandboxFailed } from './sandbox.js';
 import { ChosError } from '../errors.js';
 
 export type Compression = 'gzip' | 'zstd' | 'xz' | 'plain';
@@ -218,9 +218,7 @@ export async function streamArchive(o: PassOptions): Promise<string[]> {
   if (partial !== '') take(partial);
   if (capped) throw refusal(o.what, capped);
   const parsed = parseStreamStatus(r.stderr);
-  if (!parsed || r.code !== 0) {
-    throw new ChosError('setup-failed', `${o.what} failed (${r.signal ?? `status ${String(r.code)}`}): ${r.stderr.trim().split('\n').slice(-3).join('; ') || 'no message'}`);
-  }
+  if (!parsed || r.code !== 0) throw sandboxFailed(o.what, r);
   const failed = streamFailure(parsed.status, limit, parsed.rest);
   if (failed && 'refuse' in failed) throw refusal(o.what, failed.refuse);
   // Before the extractor's own failure: what vetting refuses is often what made tar fail.
