@@ -241,7 +241,8 @@ async function applyEach(tree: string, staging: string, shm: string | undefined,
   for (const [i, layer] of layers.entries()) {
     if (i === 0) {
       // Nothing lies below the first layer for it to redirect: it is listed and extracted in
-      // one pass (see stream.ts), whiteouts aside, and refused whole if vetting fails.
+      // one pass (see stream.ts), and refused whole if vetting fails. Its whiteouts (nothing
+      // below for them to hide) are excluded, and so are not in the listing either.
       log(`applying ${layer.what}`);
       next = upper(1);
       const meter = new Meter(progress);
@@ -249,11 +250,6 @@ async function applyEach(tree: string, staging: string, shm: string | undefined,
         file: layer.file, writable: staging, to: { extract: tarExtractArgs(undefined, tree, keepCaps, ['--exclude=.wh.*']) }, what: layer.what, onSpawn, caps,
         onProgress: (entries, bytes) => meter.update(`applying ${layer.what}`, bytes, undefined, entries),
       });
-      for (const line of lines) {
-        const m = line === '' ? undefined : parseListingLine(line);
-        const w = m && !('error' in m) && m.name !== '' ? whiteoutMeaning(m.name) : undefined;
-        if (w?.kind === 'invalid') throw fail(`refusing ${layer.what}: ${w.why}`);
-      }
       holds = listingHolds(lines, holds);
       continue;
     }
