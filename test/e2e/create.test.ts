@@ -311,18 +311,25 @@ describe('chosctl create', { skip }, () => {
     assert.equal(chosctl(['create', 'updated', '--from-tar', rootfs, '--quiet']).status, 0);
     const oldTree = fs.readFileSync(path.join(DROP_INS, 'updated.conf'), 'utf8').match(/^updated:(.*)$/m)?.[1] ?? '';
     const session = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
-      ...Object.entries(userEnv({ CHOS: 'updated' })).map(([k, v]) => `${k}=${v}`), CHOS, 'sh', '-c', 'sleep 2; cat /etc/debian_version'], { cwd: '/tmp' });
+      ...Object.entries(userEnv({ CHOS: 'updated' })).map(([k, v]) => `${k}=${v}`), CHOS, 'sh', '-c', 'echo ready; read go; cat /etc/debian_version'], { cwd: '/tmp' });
     let out = '';
     session.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     const done = new Promise<number | null>((r) => session.on('close', r));
-    await new Promise((r) => setTimeout(r, 300));
-    const u = chosctl(['update', 'updated', '--quiet']);
-    assert.equal(u.status, 0, u.stderr);
-    const newTree = fs.readFileSync(path.join(DROP_INS, 'updated.conf'), 'utf8').match(/^updated:(.*)$/m)?.[1] ?? '';
-    assert.notEqual(newTree, oldTree);
-    assert.ok(fs.existsSync(oldTree), 'the old tree stays while the session runs');
-    assert.equal(await done, 0);
-    assert.equal(out, treeFile('bookworm', 'etc/debian_version'));
+    try {
+      // The session holds the tree until the test lets it go, however long the update takes.
+      for (let i = 0; i < 600 && out !== 'ready\n'; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(out, 'ready\n', 'the session started');
+      const u = chosctl(['update', 'updated', '--quiet']);
+      assert.equal(u.status, 0, u.stderr);
+      const newTree = fs.readFileSync(path.join(DROP_INS, 'updated.conf'), 'utf8').match(/^updated:(.*)$/m)?.[1] ?? '';
+      assert.notEqual(newTree, oldTree);
+      assert.ok(fs.existsSync(oldTree), 'the old tree stays while the session runs');
+      session.stdin.end('go\n');
+      assert.equal(await done, 0);
+      assert.equal(out, `ready\n${treeFile('bookworm', 'etc/debian_version')}`);
+    } finally {
+      if (!session.stdin.writableEnded) session.stdin.end();
+    }
     // Two setups: the session's generation is then neither current nor previous nor in use.
     for (let i = 0; i < 2; i++) assert.equal(run(CHOSCTL, ['setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]).status, 0);
     assert.equal(fs.existsSync(oldTree), false, 'the old tree is deleted once nothing uses it');

@@ -146,23 +146,30 @@ describe('re-running setup', { skip }, () => {
   it('leaves a running session working and shows new entries the new config', async () => {
     const session = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
       ...Object.entries(userEnv({ CHOS: 'debian11' })).map(([k, v]) => `${k}=${v}`),
-      CHOS, 'sh', '-c', 'sleep 5; cat /etc/debian_version; ls /usr/bin | wc -l'], { cwd: '/tmp' });
+      CHOS, 'sh', '-c', 'echo ready; read go; cat /etc/debian_version; ls /usr/bin | wc -l'], { cwd: '/tmp' });
     let out = '';
     session.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     const done = new Promise<number | null>((resolve) => session.on('close', resolve));
     const before = generation();
-    // Twice: the session's generation is then neither current nor previous, only in use.
-    // (The session sleeps long enough to outlast both setups even on a slow machine.)
-    writeConfig(BASE_CONFIG.replace('default:debian12', 'default:debian13'));
-    assert.equal(chosctl(['setup']).status, 0);
-    writeConfig(BASE_CONFIG.replace('default:debian12', 'default:debian11'));
-    assert.equal(chosctl(['setup']).status, 0);
-    assert.notEqual(generation(), before);
-    assert.equal(fs.existsSync(path.join(RUN_DIR, before)), true, 'a generation in use is kept');
-    const fresh = chos(['cat', '/etc/debian_version']);
-    assert.equal(fresh.stdout, treeFile('bullseye', 'etc/debian_version'));
-    assert.equal(await done, 0);
-    assert.match(out, new RegExp(`^${treeFile('bullseye', 'etc/debian_version').trim()}\\n[1-9][0-9]+\\n$`));
+    try {
+      for (let i = 0; i < 600 && out !== 'ready\n'; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(out, 'ready\n', 'the session started');
+      // Twice: the session's generation is then neither current nor previous, only in use.
+      // (The session waits for the test's word, so it outlasts both setups on any machine.)
+      writeConfig(BASE_CONFIG.replace('default:debian12', 'default:debian13'));
+      assert.equal(chosctl(['setup']).status, 0);
+      writeConfig(BASE_CONFIG.replace('default:debian12', 'default:debian11'));
+      assert.equal(chosctl(['setup']).status, 0);
+      assert.notEqual(generation(), before);
+      assert.equal(fs.existsSync(path.join(RUN_DIR, before)), true, 'a generation in use is kept');
+      const fresh = chos(['cat', '/etc/debian_version']);
+      assert.equal(fresh.stdout, treeFile('bullseye', 'etc/debian_version'));
+      session.stdin.end('go\n');
+      assert.equal(await done, 0);
+      assert.match(out, new RegExp(`^ready\\n${treeFile('bullseye', 'etc/debian_version').trim()}\\n[1-9][0-9]+\\n$`));
+    } finally {
+      if (!session.stdin.writableEnded) session.stdin.end();
+    }
     // Now that the session has ended, two more setups remove its generation.
     writeConfig(BASE_CONFIG);
     assert.equal(chosctl(['setup']).status, 0);
