@@ -15,7 +15,7 @@ import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { compressionOf, streamArchive } from './stream.js';
 import { Meter, type ProgressFn } from './progress.js';
 import { type Caps, DEFAULT_CAPS, type Holds, listingHolds } from './tar-listing.js';
-import { applyLayers, dockerSaveLayers, layoutLayers, removeScratch, verifyLayers } from './oci.js';
+import { applyLayers, dockerSaveLayers, layoutLayers, removeDeadScratch, removeScratch, verifyLayers } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { pullImage } from './registry.js';
 
@@ -136,6 +136,7 @@ export function cleanLeftovers(store: string, chosFile: string, log: (l: string)
     const tag = tagOfTemporary(f);
     if (tag !== undefined && !tagAlive(tag)) fs.rmSync(path.join(dir, f), { force: true });
   }
+  for (const d of removeDeadScratch()) log(`removed leftover ${d}`);
 }
 
 /** Trees of NAME in the store that neither the config nor any prepared generation uses. */

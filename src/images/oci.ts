@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 import { type Descriptor, type Index, type Manifest, digestProblem, isIndex, layerCompression, ociArch, pickManifest, whiteoutMeaning } from './oci-model.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
-import { killTagged, ownTag } from './owner.js';
+import { SCRATCH_PREFIX, killTagged, ownTag, tagAlive, tagOfScratch } from './owner.js';
 import { compressionOf, streamArchive } from './stream.js';
 import { Meter, type ProgressFn } from './progress.js';
 import { type Caps, HOLDS_NOTHING, type Holds, listingHolds, parseListingLine } from './tar-listing.js';
@@ -175,7 +175,8 @@ export async function applyLayers(tree: string, staging: string, layers: readonl
   onSpawn: (kill: () => void) => void, progress?: ProgressFn): Promise<Holds> {
   // A compressed upper layer is decompressed once, for its listing and its extraction both:
   // into a root-only directory in /dev/shm (memory) when it fits easily, else into staging.
-  const shm = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/chos-import-') : undefined;
+  // Its name carries the run's tag, so that a later run removes what a killed one left.
+  const shm = fs.existsSync(SHM) ? fs.mkdtempSync(path.join(SHM, `${SCRATCH_PREFIX}${ownTag()}-`)) : undefined;
   if (shm) scratchDirs.add(shm);
   try {
     return await applyEach(tree, staging, shm, layers, keepCaps, caps, log, onSpawn, progress);
@@ -199,6 +200,37 @@ export function removeScratch(): void {
   scratchDirs.clear();
 }
 
+/**
+ * Removes the scratch directories that killed runs left in /dev/shm: only directories this
+ * user owns, named by a run that no longer runs. Returns what it removed.
+ */
+export function removeDeadScratch(): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(SHM);
+  } catch {
+    return removed;
+  }
+  const uid = process.getuid?.() ?? 0;
+  for (const name of names) {
+    const tag = tagOfScratch(name);
+    if (tag === undefined || tagAlive(tag)) continue;
+    const dir = path.join(SHM, name);
+    try {
+      const st = fs.lstatSync(dir);
+      // /dev/shm is writable by all: never remove what someone else made to look like ours.
+      if (!st.isDirectory() || st.uid !== uid) continue;
+      // Processes of the dead run may still write there (see killTagged).
+      if (!killTagged(tag)) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch { /* gone meanwhile */ }
+  }
+  return removed;
+}
+
+const SHM = '/dev/shm';
 const SHM_MAX_COMPRESSED = 256 * 2 ** 20;
 
 /** Where an upper layer's decompressed copy goes: memory when /dev/shm has ten times its compressed size free. */

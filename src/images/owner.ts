@@ -33,6 +33,14 @@ export function tagOfTemporary(name: string): string | undefined {
   return /\.tmp-(\d+(?:\.\d+)?)$/.exec(name)?.[1];
 }
 
+/** The prefix of the memory-backed scratch directories of imports, in /dev/shm. */
+export const SCRATCH_PREFIX = 'chos-import-';
+
+/** The tag of a scratch directory ("chos-import-TAG-XXXXXX", see SCRATCH_PREFIX), or undefined for another name. Pure. */
+export function tagOfScratch(name: string): string | undefined {
+  return /^chos-import-(\d+\.\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
+}
+
 /** Whether a directory or file named after a run (see tagOfName) belongs to another run still going. */
 export function ownedByOtherLiveRun(name: string): boolean {
   const tag = tagOfName(name);

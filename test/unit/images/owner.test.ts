@@ -3,7 +3,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { environHas, statStartTime, tagOfName, tagOfTemporary, tagPid } from '../../../src/images/owner.js';
+import { SCRATCH_PREFIX, environHas, statStartTime, tagOfName, tagOfScratch, tagOfTemporary, tagPid } from '../../../src/images/owner.js';
 
 /** A /proc/PID/stat line with `comm` as the command name and 1234567 as the start time. */
 function stat(comm: string): string {
@@ -97,4 +97,23 @@ describe('tagOfName and tagOfTemporary', () => {
     assert.equal(tagOfTemporary('site.conf.tmp-12x'), undefined);
     assert.equal(tagOfTemporary('site.tmp-1.conf'), undefined);
   });
+});
+
+describe('tagOfScratch', () => {
+  test('a scratch directory made by mkdtemp names its run', () => {
+    assert.equal(tagOfScratch(`${SCRATCH_PREFIX}23920.2971482-aB3xY9`), '23920.2971482');
+  });
+  const others: readonly string[] = [
+    'chos-import-aB3xY9', // an older run's name, without a tag
+    'chos-import-23920-aB3xY9', // a bare pid: not made by this version
+    'chos-import-23920.2971482-aB3xY', // the random part too short
+    'chos-import-23920.2971482-aB3xY9/x', // a path, not a name
+    'xchos-import-23920.2971482-aB3xY9',
+    'chos-import-23920.2971482-aB3x.9',
+    'chos-import-23920.2971482-aB3xY9-',
+    'pulse-shm-1234',
+  ];
+  for (const name of others) {
+    test(`"${name}" is not a scratch directory of a tagged run`, () => assert.equal(tagOfScratch(name), undefined));
+  }
 });
