@@ -58,8 +58,14 @@ export function installSshdConfig(text: string, file = DROP_IN): void {
   if (r.status !== 0) {
     if (old === undefined) fs.rmSync(file, { force: true });
     else fs.writeFileSync(file, old);
-    throw new ChosError('setup-failed', `sshd -t rejected the configuration: ${(r.stderr || r.error?.message || '').trim()}`, {
-      hint: `nothing was changed; is ${file} included by /etc/ssh/sshd_config?`,
+    throw new ChosError('setup-failed', `sshd -t rejected the configuration: ${sshdComplaint(r.stderr || r.error?.message || '')}`, {
+      hint: `nothing was changed; fix what sshd names, and check that /etc/ssh/sshd_config includes ${file}`,
     });
   }
+}
+
+/** What `sshd -t` printed, on one line: its non-blank lines joined by "; ". Pure. */
+export function sshdComplaint(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.length === 0 ? 'no reason given' : lines.join('; ');
 }

@@ -291,6 +291,35 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
     assert.equal(ssh(['cat', '/etc/debian_version']).stdout, version('trixie'));
   });
 
+  it('chosctl sshd-config --install writes the drop-in the system sshd reads, and keeps the old one when sshd -t refuses', () => {
+    // In a mount namespace of its own, over a scratch sshd_config.d: the host's sshd is untouched.
+    const dir = '/etc/ssh/sshd_config.d';
+    const login = path.join(PKG, 'bin', 'chos-login');
+    const effective = (user: string): string => `/usr/sbin/sshd -T -C user=${user},host=localhost,addr=127.0.0.1 | grep -E '^(forcecommand|acceptenv) '`;
+    const script = [
+      `mount -t tmpfs chos-e2e-sshd ${dir} || exit 90`,
+      `"$0" sshd-config --group ${GROUP} --login ${login} --install || exit 91`,
+      `cat ${dir}/chos.conf; echo ---`,
+      `${effective(USER)}; echo ---`,
+      `${effective(OTHER)}; echo ---`,
+      `echo '# the old one' > ${dir}/chos.conf`,
+      `echo 'NoSuchKeyword yes' > ${dir}/zz-broken.conf`,
+      `"$0" sshd-config --login ${login} --install; echo "status $?"`,
+      `cat ${dir}/chos.conf; ls ${dir}`,
+    ].join('\n');
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, CHOSCTL], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const [installed, moved, untouched, refused] = r.stdout.split('---\n');
+    assert.equal(installed, must(CHOSCTL, ['sshd-config', '--group', GROUP, '--login', login]));
+    assert.match(moved ?? '', new RegExp(`^forcecommand ${login} ssh$`, 'm'));
+    assert.match(moved ?? '', /^acceptenv CHOS$/m);
+    assert.match(untouched ?? '', /^forcecommand none$/m);
+    assert.equal(refused, 'status 125\n# the old one\nchos.conf\nzz-broken.conf\n');
+    const complaint = r.stderr.split('\n').filter((l) => l.startsWith('chosctl: error:'));
+    assert.equal(complaint.length, 1, r.stderr);
+    assert.match(complaint[0] ?? '', /sshd -t rejected the configuration: .*zz-broken\.conf: line 1: Bad configuration option: NoSuchKeyword/);
+  });
+
   it('runs crontab entries in the chosen environment when the crontab names chos-login as SHELL', { timeout: 150_000 }, async () => {
     choose('debian11\n');
     const out = `/tmp/chos-e2e-cron-${process.pid}`;
