@@ -25,6 +25,12 @@ function chosctl(args: string[], store = STORE): ReturnType<typeof run> {
 }
 
 /** A ustar archive written byte by byte, so the test controls every hostile detail. */
+/** This process's run tag ("PID.STARTTIME"), as chosctl names a live run. */
+function runTagOfThisProcess(): string {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  return `${process.pid}.${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''}`;
+}
+
 function tarOf(entries: Array<{ name: string; type?: '0' | '1' | '2' | '3' | '5'; data?: string; link?: string; mode?: number; major?: number }>): Buffer {
   const blocks: Buffer[] = [];
   for (const e of entries) {
@@ -290,6 +296,30 @@ describe('chosctl create', { skip }, () => {
     assert.match(out, /interrupted \(SIGINT\): removed /, out);
     assert.equal(registered('interrupted'), false);
     assert.deepEqual(stagingLeft(), []);
+  });
+
+  it('removes the scratch directories that killed imports left in /dev/shm, and nothing else there', () => {
+    // A tag no live process has (a pid's start time is never 1 tick after boot this late).
+    const dead = '4194300.1';
+    const left = fs.mkdtempSync(`/dev/shm/chos-import-${dead}-`);
+    fs.writeFileSync(path.join(left, 'layer.tar'), 'x');
+    const others = fs.mkdtempSync(`/dev/shm/chos-import-${dead}-`);
+    must('chown', [`${USER}:`, others]);
+    const mine = fs.mkdtempSync(`/dev/shm/chos-import-${runTagOfThisProcess()}-`);
+    const untagged = fs.mkdtempSync('/dev/shm/chos-import-');
+    try {
+      const tiny = path.join(ARCHIVES, 'scratch.tar');
+      fs.writeFileSync(tiny, tarOf([{ name: 'a', data: 'x' }]));
+      const c = chosctl(['create', 'scratch', '--from-tar', tiny, '--no-setup']);
+      assert.match(c.stdout, new RegExp(`removed leftover ${left}`));
+      assert.equal(fs.existsSync(left), false, 'a dead run\'s scratch directory is removed');
+      assert.equal(fs.existsSync(others), true, 'one another user made is kept');
+      assert.equal(fs.existsSync(mine), true, 'one of a live run is kept');
+      assert.equal(fs.existsSync(untagged), true, 'one without a tag is kept');
+      if (registered('scratch')) assert.equal(chosctl(['remove', 'scratch']).status, 0);
+    } finally {
+      for (const d of [left, others, mine, untagged]) fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 
   it('fails cleanly when the store runs out of space', () => {
