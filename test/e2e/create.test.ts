@@ -24,13 +24,13 @@ function chosctl(args: string[], store = STORE): ReturnType<typeof run> {
   return run(CHOSCTL, [...args, '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', store]);
 }
 
-/** A ustar archive written byte by byte, so the test controls every hostile detail. */
 /** This process's run tag ("PID.STARTTIME"), as chosctl names a live run. */
 function runTagOfThisProcess(): string {
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
   return `${process.pid}.${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''}`;
 }
 
+/** A ustar archive written byte by byte, so the test controls every hostile detail. */
 function tarOf(entries: Array<{ name: string; type?: '0' | '1' | '2' | '3' | '5'; data?: string; link?: string; mode?: number; major?: number }>): Buffer {
   const blocks: Buffer[] = [];
   for (const e of entries) {
