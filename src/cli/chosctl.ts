@@ -15,6 +15,7 @@ import { createCommand } from './create-command.js';
 import { loadConfig } from '../prepare/load-config.js';
 import { describeDiagnostic } from '../config/diagnostic.js';
 import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
+import { misplacedOption } from './options.js';
 import { runCommandAsync } from './run.js';
 
 export const CHOSCTL_USAGE = `Usage: chosctl COMMAND [OPTION...]
@@ -152,6 +153,8 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
     if (positionals.length > 1 && command !== 'check' && !['create', 'update', 'remove'].includes(command ?? '')) {
       throw new ChosError('usage', `unexpected argument "${positionals[1]}"`, { hint: "run 'chosctl help'" });
     }
+    const misplaced = command === undefined ? undefined : misplacedOption(command, Object.keys(values));
+    if (misplaced) throw new ChosError('usage', misplaced, { hint: "run 'chosctl help'" });
     const runDir = values['run-dir'] ?? (io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR);
     switch (command) {
       case 'help':

@@ -41,6 +41,15 @@ export function sourceFromFlags(v: CreateFlags, cwd: string): Source {
   const given = [v.debootstrap, v.mmdebstrap, v['from-tar'], v['from-oci'], v.pull].filter((x) => x !== undefined).length;
   if (given !== 1) throw new ChosError('usage', SOURCES, { hint: "run 'chosctl help'" });
   const suite = v.debootstrap ?? v.mmdebstrap;
+  // An option of another source would be ignored: say so instead.
+  const foreign = ([
+    ['variant', v.variant, suite, '--debootstrap or --mmdebstrap'],
+    ['mirror', v.mirror, suite, '--debootstrap or --mmdebstrap'],
+    ['insecure', v.insecure, v.pull, '--pull'],
+    ['auth-file', v['auth-file'], v.pull, '--pull'],
+    ['ref', v.ref, v['from-oci'], '--from-oci'],
+  ] as const).find(([, value, source]) => value !== undefined && source === undefined);
+  if (foreign) throw new ChosError('usage', `--${foreign[0]} applies only with ${foreign[3]}`, { hint: "run 'chosctl help'" });
   if (suite !== undefined) {
     return {
       kind: 'debootstrap', suite, ...(v.variant ? { variant: v.variant } : {}), ...(v.mirror ? { mirror: v.mirror } : {}),

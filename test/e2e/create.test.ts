@@ -106,6 +106,21 @@ describe('chosctl create', { skip }, () => {
     assert.equal(fs.statSync(STORE).mode & 0o777, 0o700, 'users reach trees only through the prepared roots');
   });
 
+  it('refuses an option that the command or the source would ignore, changing nothing', () => {
+    const before = fs.readdirSync(DROP_INS);
+    const setupPull = chosctl(['setup', '--pull', 'localhost:5011/chos/test:v1']);
+    assert.equal(setupPull.status, 2);
+    assert.equal(setupPull.stderr, 'chosctl: error: --pull does not apply to "chosctl setup" (it is an option of create)\nhint: run \'chosctl help\'\n');
+    const ref = chosctl(['create', 'wrongref', '--from-tar', rootfs, '--ref', 'v1']);
+    assert.equal(ref.status, 2);
+    assert.match(ref.stderr, /^chosctl: error: --ref applies only with --from-oci\n/);
+    const update = chosctl(['update', 'fromtar', '--auth-file', '/nonexistent']);
+    assert.equal(update.status, 2);
+    assert.match(update.stderr, /^chosctl: error: --auth-file does not apply to "chosctl update"/);
+    assert.deepEqual(fs.readdirSync(DROP_INS), before);
+    assert.deepEqual(stagingLeft(), []);
+  });
+
   it('undoes a removal that setup refuses (default still names it), changing nothing', () => {
     writeConfig(BASE_CONFIG.replace('default:debian12', 'default:fromtar'));
     assert.equal(run(CHOSCTL, ['setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]).status, 0);

@@ -32,8 +32,22 @@ describe('sourceFromFlags', () => {
     assert.deepEqual(sourceFromFlags({ pull: 'reg.example.org:5000/a/b:1', insecure: true, 'auth-file': 'auth.json' }, '/etc/chos.d'),
       { kind: 'pull', ref: 'reg.example.org:5000/a/b:1', insecure: true, authFile: '/etc/chos.d/auth.json' });
   });
-  test('options of other sources are left out', () => {
-    assert.deepEqual(sourceFromFlags({ pull: 'a/b', variant: 'minbase', ref: 'x' }, '/'), { kind: 'pull', ref: 'a/b' });
+  const foreign: ReadonlyArray<[string, Parameters<typeof sourceFromFlags>[0], RegExp]> = [
+    ['--variant with --pull', { pull: 'a/b', variant: 'minbase' }, /^--variant applies only with --debootstrap or --mmdebstrap$/],
+    ['--mirror with --from-tar', { 'from-tar': 'a.tar', mirror: 'http://m' }, /^--mirror applies only with --debootstrap or --mmdebstrap$/],
+    ['--ref with --pull', { pull: 'a/b', ref: 'x' }, /^--ref applies only with --from-oci$/],
+    ['--ref with --from-tar', { 'from-tar': 'a.tar', ref: 'x' }, /^--ref applies only with --from-oci$/],
+    ['--insecure with --from-oci', { 'from-oci': 'layout', insecure: true }, /^--insecure applies only with --pull$/],
+    ['--auth-file with --debootstrap', { debootstrap: 'bookworm', 'auth-file': 'a.json' }, /^--auth-file applies only with --pull$/],
+    ['an empty --variant with --from-oci', { 'from-oci': 'l', variant: '' }, /^--variant applies only/],
+  ];
+  for (const [what, flags, message] of foreign) {
+    test(`an option of another source is a usage error: ${what}`, () => usage(() => sourceFromFlags(flags, '/'), message));
+  }
+  test('each source takes its own options', () => {
+    assert.equal(sourceFromFlags({ mmdebstrap: 'trixie', variant: 'minbase', mirror: 'http://m' }, '/').kind, 'debootstrap');
+    assert.equal(sourceFromFlags({ 'from-oci': 'l', ref: 'v1' }, '/').kind, 'oci');
+    assert.equal(sourceFromFlags({ pull: 'a/b', insecure: true, 'auth-file': '/a.json' }, '/').kind, 'pull');
   });
   test('no source is a usage error naming all five', () => {
     usage(() => sourceFromFlags({}, '/'), /give exactly one of --debootstrap SUITE, --mmdebstrap SUITE, --from-tar FILE, --from-oci PATH and --pull REF/);
