@@ -30,6 +30,23 @@ async function waitFor(pattern: RegExp, what: string): Promise<string> {
   assert.fail(`timed out waiting for ${what}; the screen shows:\n${last}`);
 }
 
+/**
+ * Presses a key until the screen matches: a key pressed before the program it is meant for
+ * runs would reach the shell, which ignores it (a slow machine may start `sleep` late).
+ */
+async function pressUntil(key: string, pattern: RegExp, what: string): Promise<string> {
+  let last = '';
+  for (let i = 0; i < 20; i++) {
+    tmux('send-keys', '-t', 'chos', key);
+    for (let j = 0; j < 5; j++) {
+      await new Promise((r) => setTimeout(r, 100));
+      last = screen();
+      if (pattern.test(last)) return last;
+    }
+  }
+  assert.fail(`timed out waiting for ${what}; the screen shows:\n${last}`);
+}
+
 async function type(line: string): Promise<void> {
   tmux('send-keys', '-t', 'chos', '-l', line);
   tmux('send-keys', '-t', 'chos', 'Enter');
@@ -55,16 +72,18 @@ describe('an interactive login shell on a terminal', { skip }, () => {
 
   it('suspends a job with Ctrl-Z and resumes it with fg', async () => {
     await type('sleep 300');
-    await new Promise((r) => setTimeout(r, 300));
-    tmux('send-keys', '-t', 'chos', 'C-z');
-    await waitFor(/Stopped\s+sleep 300/, 'the job to stop');
+    await pressUntil('C-z', /Stopped\s+sleep 300/, 'the job to stop');
     await type('jobs -l | sed "s/^/JOBS: /"');
     await waitFor(/JOBS: \[1\]\+\s+\d+ Stopped\s+sleep 300/, 'jobs to list it');
     await type('fg');
-    await new Promise((r) => setTimeout(r, 300));
+    // fg prints the job's command line alone when it resumes it.
+    await waitFor(/^sleep 300\s*$/m, 'fg to resume the job');
+    await new Promise((r) => setTimeout(r, 200));
     tmux('send-keys', '-t', 'chos', 'C-c');
-    await type('echo "status=$?"');
-    await waitFor(/status=130/, 'the interrupted job to report 130');
+    await type('echo "status=$?"; jobs | sed "s/^/LEFT: /"; echo DONE');
+    const shown = await waitFor(/^DONE\s*$/m, 'the shell to take commands again');
+    assert.match(shown, /^status=130\s*$/m, 'the interrupted job reports 130');
+    assert.doesNotMatch(shown, /^LEFT: /m, 'no job is left: Ctrl-C ended the resumed one');
   });
 
   it('delivers window resizes to the program inside', async () => {
