@@ -89,7 +89,7 @@ Options:
   --max-size SIZE    (create, update) refuse an archive or layer holding more than SIZE of
                      file content, or decompressing to much more (default 64G; e.g. 20G)
   --max-entries N    (create, update) refuse an archive or layer of more than N entries
-                     (default 2000000)
+                     (default 2000000). Both are recorded: update applies them again
   --quiet, --json    (create, update) print nothing, or one JSON line, instead of steps
   --no-setup         (create, update) register only; the next chosctl setup prepares it
 

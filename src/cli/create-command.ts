@@ -6,7 +6,7 @@ import { ChosError, Exit } from '../errors.js';
 import { DEFAULT_STORE, type Source, create, recorded } from '../images/create.js';
 import { type ProgressReport, formatProgress } from '../images/progress.js';
 import { parseCount, parseSize } from '../images/size.js';
-import { type Caps, DEFAULT_CAPS } from '../images/tar-listing.js';
+import { type Caps, DEFAULT_CAPS, type Limits } from '../images/tar-listing.js';
 import { loadConfig } from '../prepare/load-config.js';
 import { setup } from '../prepare/setup.js';
 import type { Io } from './io.js';
@@ -66,9 +66,12 @@ export function sourceFromFlags(v: CreateFlags, cwd: string): Source {
   return { kind: 'oci', path: path.resolve(cwd, v['from-oci'] ?? ''), ...(v.ref ? { ref: v.ref } : {}) };
 }
 
-/** The caps on each archive or layer, from --max-size and --max-entries. Pure. */
-export function importCaps(size: string | undefined, entries: string | undefined): Caps {
-  let caps: Caps = DEFAULT_CAPS;
+/**
+ * The caps on each archive or layer, from --max-size and --max-entries; where one is not
+ * given, from what create recorded (update), else the default. Pure.
+ */
+export function importCaps(size: string | undefined, entries: string | undefined, recordedLimits: Limits = {}): Caps {
+  let caps: Caps = { ...DEFAULT_CAPS, ...recordedLimits };
   if (size !== undefined) {
     const b = parseSize(size);
     if (typeof b !== 'number') throw new ChosError('usage', `--max-size: ${b.error}`);
@@ -89,6 +92,7 @@ export async function createCommand(command: 'create' | 'update', name: string |
   const chosFile = loadConfig({ chosFile: values.config, sysconfigFile: values.sysconfig }).chosFile;
   let source: Source;
   let keepSetuid = values['keep-setuid'] ?? false;
+  let limits: Limits = {};
   if (command === 'update') {
     if (values.debootstrap !== undefined || values.mmdebstrap !== undefined || values['from-tar'] !== undefined || values['from-oci'] !== undefined || values.pull !== undefined) {
       throw new ChosError('usage', 'chosctl update rebuilds from the recorded source; to change it, remove and create again');
@@ -96,10 +100,11 @@ export async function createCommand(command: 'create' | 'update', name: string |
     const rec = recorded(store, name);
     source = rec.source;
     keepSetuid = values['keep-setuid'] ?? rec.keepSetuid;
+    limits = rec.limits ?? {};
   } else {
     source = sourceFromFlags(values, process.cwd());
   }
-  const caps = importCaps(values['max-size'], values['max-entries']);
+  const caps = importCaps(values['max-size'], values['max-entries'], limits);
   const quiet = values.quiet || values.json;
   // On a terminal, downloads and extractions show a progress line that the next step's line replaces.
   const tty = !quiet && process.stderr.isTTY === true;

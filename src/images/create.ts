@@ -14,7 +14,7 @@ import { RUN_TAG_ENV, killTagged, ownTag, ownedByOtherLiveRun, tagAlive, tagOfNa
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { compressionOf, streamArchive } from './stream.js';
 import { Meter, type ProgressFn } from './progress.js';
-import { type Caps, DEFAULT_CAPS, type Holds, listingHolds } from './tar-listing.js';
+import { type Caps, DEFAULT_CAPS, type Holds, type Limits, limitsOf, listingHolds, readLimits } from './tar-listing.js';
 import { applyLayers, dockerSaveLayers, layoutLayers, removeDeadScratch, removeScratch, verifyLayers } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { pullImage } from './registry.js';
@@ -304,7 +304,11 @@ export async function create(o: CreateOptions): Promise<Created> {
     fs.mkdirSync(dropInDir(o.chosFile), { recursive: true, mode: 0o755 });
     const tmp = `${dropIn}.tmp-${ownTag()}`;
     fs.writeFileSync(tmp, renderDropIn(o.name, final, o.source), { mode: 0o644 });
-    const record: Recorded = { source: o.source, keepSetuid: o.keepSetuid, chosFile: o.chosFile, ...(blobs ? { blobs } : {}) };
+    const limits = limitsOf(o.caps ?? DEFAULT_CAPS);
+    const record: Recorded = {
+      source: o.source, keepSetuid: o.keepSetuid, chosFile: o.chosFile, ...(blobs ? { blobs } : {}),
+      ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    };
     fs.writeFileSync(path.join(o.store, o.name, 'source.json'), JSON.stringify(record) + '\n', { mode: 0o644 });
     const previous = fs.existsSync(dropIn) ? fs.readFileSync(dropIn) : undefined;
     fs.renameSync(tmp, dropIn);
@@ -339,6 +343,8 @@ export interface Recorded {
   readonly chosFile: string;
   /** (pull) The digests of the image's config and layers: the blob cache keeps them. */
   readonly blobs?: readonly string[];
+  /** The caps that differed from the defaults (--max-size, --max-entries): update applies them again. */
+  readonly limits?: Limits;
 }
 
 /**
@@ -390,7 +396,7 @@ export function recorded(store: string, name: string): Recorded {
       hint: `chosctl remove ${name}, then create it again`,
     });
   }
-  return r as Recorded;
+  return { ...(r as Recorded), limits: readLimits(r.limits) };
 }
 
 export function remove(name: string, chosFile: string, store: string, runDir: string, setup: () => void, log: (l: string) => void): void {

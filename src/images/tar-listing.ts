@@ -22,6 +22,28 @@ export interface Caps {
 /** Generous for OS trees (a full Debian desktop is ~300k entries, a few GiB). */
 export const DEFAULT_CAPS: Caps = { maxEntries: 2_000_000, maxBytes: 64 * 2 ** 30, maxDepth: 128 };
 
+/** The caps an admin set (--max-size, --max-entries), as create records them for update. */
+export interface Limits {
+  readonly maxBytes?: number;
+  readonly maxEntries?: number;
+}
+
+/** The caps that differ from the defaults, to record. Pure. */
+export function limitsOf(caps: Caps): Limits {
+  return {
+    ...(caps.maxBytes !== DEFAULT_CAPS.maxBytes ? { maxBytes: caps.maxBytes } : {}),
+    ...(caps.maxEntries !== DEFAULT_CAPS.maxEntries ? { maxEntries: caps.maxEntries } : {}),
+  };
+}
+
+/** The limits in what a file recorded: only positive whole numbers count, anything else is ignored. Pure. */
+export function readLimits(v: unknown): Limits {
+  if (typeof v !== 'object' || v === null) return {};
+  const r = v as Record<string, unknown>;
+  const ok = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+  return { ...(ok(r['maxBytes']) ? { maxBytes: r['maxBytes'] } : {}), ...(ok(r['maxEntries']) ? { maxEntries: r['maxEntries'] } : {}) };
+}
+
 // After the mode, tar -xvv --xattrs marks members with extended attributes ("*"), ACLs ("+")
 // or an SELinux context (".").
 const LINE = /^(?<t>\S)(?<mode>\S{9})[*+.]?\s+\S+\s+(?<size>\S+)\s+\S+\s+\S+\s+"(?<name>(?:[^"\\]|\\.)*)"(?:\s+(?<rel>->|link to)\s+"(?<target>(?:[^"\\]|\\.)*)")?$/;

@@ -352,6 +352,29 @@ describe('chosctl create', { skip }, () => {
     }
   });
 
+  it('records --max-entries for update, which applies it again unless given a new one', () => {
+    const file = path.join(ARCHIVES, 'limited.tar');
+    const files = (n: number): Parameters<typeof tarOf>[0] => Array.from({ length: n }, (_, i) => ({ name: `f${i}`, data: 'x' }));
+    const limits = (): unknown => (JSON.parse(fs.readFileSync(path.join(STORE, 'limited', 'source.json'), 'utf8')) as { limits?: unknown }).limits;
+    fs.writeFileSync(file, tarOf(files(3)));
+    const made = chosctl(['create', 'limited', '--from-tar', file, '--max-entries', '5', '--no-setup', '--quiet']);
+    assert.equal(made.status, 0, made.stderr);
+    assert.deepEqual(limits(), { maxEntries: 5 });
+    try {
+      fs.writeFileSync(file, tarOf(files(8)));
+      const refused = chosctl(['update', 'limited', '--no-setup', '--quiet']);
+      assert.equal(refused.status, 125);
+      assert.match(refused.stderr, /refusing \S*limited\.tar: more than 5 entries/);
+      assert.deepEqual(limits(), { maxEntries: 5 });
+      const raised = chosctl(['update', 'limited', '--max-entries', '20', '--no-setup', '--quiet']);
+      assert.equal(raised.status, 0, raised.stderr);
+      assert.deepEqual(limits(), { maxEntries: 20 });
+      assert.deepEqual(stagingLeft(), []);
+    } finally {
+      chosctl(['remove', 'limited']);
+    }
+  });
+
   it('updates under a running session without disturbing it, and deletes the old tree when it ends', async () => {
     assert.equal(chosctl(['create', 'updated', '--from-tar', rootfs, '--quiet']).status, 0);
     const oldTree = fs.readFileSync(path.join(DROP_INS, 'updated.conf'), 'utf8').match(/^updated:(.*)$/m)?.[1] ?? '';

@@ -62,6 +62,14 @@ describe('sourceFromFlags', () => {
 });
 
 describe('importCaps', () => {
+  test('what create recorded applies where no option is given (update)', () => {
+    assert.deepEqual(importCaps(undefined, undefined, { maxBytes: 5, maxEntries: 7 }), { ...DEFAULT_CAPS, maxBytes: 5, maxEntries: 7 });
+    assert.deepEqual(importCaps(undefined, undefined, { maxEntries: 7 }), { ...DEFAULT_CAPS, maxEntries: 7 });
+  });
+  test('an option given wins over what was recorded', () => {
+    assert.deepEqual(importCaps('1M', undefined, { maxBytes: 5, maxEntries: 7 }), { ...DEFAULT_CAPS, maxBytes: 2 ** 20, maxEntries: 7 });
+    assert.deepEqual(importCaps(undefined, '9', { maxBytes: 5, maxEntries: 7 }), { ...DEFAULT_CAPS, maxBytes: 5, maxEntries: 9 });
+  });
   test('without options, the defaults', () => {
     assert.deepEqual(importCaps(undefined, undefined), DEFAULT_CAPS);
   });

@@ -10,6 +10,8 @@ import {
   type Caps,
   DEFAULT_CAPS,
   HOLDS_NOTHING,
+  limitsOf,
+  readLimits,
   type Holds,
   listingHolds,
   type Member,
@@ -943,5 +945,39 @@ describe('listingHolds', () => {
     assert.deepEqual(lines, [c('./dev/null'), withMode('-rwsr-xr-x')]);
     assert.deepEqual(listingHolds(lines), BOTH);
     assert.deepEqual(HOLDS_NOTHING, { devices: false, setuid: false });
+  });
+});
+
+describe('limitsOf and readLimits: the caps create records for update', () => {
+  test('the defaults record nothing', () => {
+    assert.deepEqual(limitsOf(DEFAULT_CAPS), {});
+  });
+  test('a changed cap is recorded, the default one is not', () => {
+    assert.deepEqual(limitsOf({ ...DEFAULT_CAPS, maxBytes: 2 ** 20 }), { maxBytes: 2 ** 20 });
+    assert.deepEqual(limitsOf({ ...DEFAULT_CAPS, maxEntries: 10 }), { maxEntries: 10 });
+    assert.deepEqual(limitsOf({ ...DEFAULT_CAPS, maxBytes: 5, maxEntries: 10 }), { maxBytes: 5, maxEntries: 10 });
+  });
+  test('the depth cap, which no option sets, is never recorded', () => {
+    assert.deepEqual(limitsOf({ ...DEFAULT_CAPS, maxDepth: 3 }), {});
+  });
+  test('what limitsOf records reads back the same', () => {
+    const limits = limitsOf({ ...DEFAULT_CAPS, maxBytes: 20 * 2 ** 30, maxEntries: 1000 });
+    assert.deepEqual(readLimits(JSON.parse(JSON.stringify(limits))), limits);
+  });
+  const ignored: ReadonlyArray<[string, unknown]> = [
+    ['nothing recorded', undefined],
+    ['null', null],
+    ['a number', 5],
+    ['a string', '1G'],
+    ['an array', [1, 2]],
+  ];
+  for (const [what, v] of ignored) {
+    test(`${what} reads as no limits`, () => assert.deepEqual(readLimits(v), {}));
+  }
+  test('only positive whole numbers count', () => {
+    assert.deepEqual(readLimits({ maxBytes: '1G', maxEntries: 10 }), { maxEntries: 10 });
+    assert.deepEqual(readLimits({ maxBytes: 0, maxEntries: -1 }), {});
+    assert.deepEqual(readLimits({ maxBytes: 1.5, maxEntries: 2 ** 60 }), {});
+    assert.deepEqual(readLimits({ maxBytes: 7, other: 3 }), { maxBytes: 7 });
   });
 });
