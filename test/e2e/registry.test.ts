@@ -23,6 +23,7 @@ const LOCKED = '127.0.0.1:5012';
 const TOKEN = '127.0.0.1:5013';
 const TOKEN_SERVICE = '127.0.0.1:5033';
 const PROXY = '127.0.0.1:5034';
+const AUTH_PROXY = '127.0.0.1:5035'; // wants credentials
 const registries: ChildProcess[] = [];
 
 function chosctl(args: string[]): ReturnType<typeof run> {
@@ -169,6 +170,30 @@ describe('chosctl create --pull', { skip }, () => {
     assert.equal(direct.status, 0, direct.stderr);
     assert.equal(fs.readFileSync(log, 'utf8'), '', 'NO_PROXY keeps the registry direct');
     assert.equal(chosctl(['remove', 'proxied']).status, 0);
+  });
+
+  it('gives a proxy that wants credentials those of the proxy URL, and never prints them', () => {
+    const log = path.join(REG, 'auth-proxy.log');
+    fs.writeFileSync(log, '');
+    const proxy = spawn('node', [path.join(__dirname, 'proxy-server.js'), AUTH_PROXY.split(':')[1] ?? '', log, 'proxyuser:s3cret'], { stdio: 'ignore' });
+    registries.push(proxy);
+    waitForPort(AUTH_PROXY, 'the proxy that wants credentials');
+    const pull = (proxyUrl: string): ReturnType<typeof run> => run(CHOSCTL, ['create', 'authproxied', '--pull', `${OPEN}/chos/test:v2`,
+      '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE], { env: { ...process.env, HTTP_PROXY: proxyUrl, NO_PROXY: '' } });
+    fs.rmSync(path.join(STORE, '.blobs'), { recursive: true, force: true });
+    const denied = pull(`http://proxyuser:wrong@${AUTH_PROXY}`);
+    assert.equal(denied.status, 125, denied.stdout);
+    assert.match(denied.stderr, /^chosctl: error: cannot reach http:\/\/127\.0\.0\.1:5011 \(.*407.*\)$/m);
+    assert.doesNotMatch(denied.stdout + denied.stderr, /wrong|s3cret/);
+    assert.match(fs.readFileSync(log, 'utf8'), /^DENIED CONNECT 127\.0\.0\.1:5011$/m);
+    assert.equal(fs.existsSync(path.join(`${CONFIG}.d`, 'authproxied.conf')), false);
+    const r = pull(`http://proxyuser:s3cret@${AUTH_PROXY}`);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /using the proxy of HTTP_PROXY/);
+    assert.doesNotMatch(r.stdout + r.stderr, /s3cret/);
+    assert.match(fs.readFileSync(log, 'utf8'), /^CONNECT 127\.0\.0\.1:5011$/m);
+    assert.equal(chos(['cat', '/etc/debian_version'], { env: userEnv({ CHOS: 'authproxied' }) }).stdout, treeFile('bullseye', 'etc/debian_version'));
+    assert.equal(chosctl(['remove', 'authproxied']).status, 0);
   });
 
   it('checks cached blobs on each use, and keeps in the cache only what registered environments were pulled from', () => {
