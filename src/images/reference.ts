@@ -121,3 +121,57 @@ export function credentialsFor(configJson: string, registry: string): { user: st
   }
   return undefined;
 }
+
+const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Which credential helper a Docker config.json names for a registry, as Docker picks it. */
+export type HelperChoice = { readonly helper: string } | { readonly error: string } | undefined;
+
+/**
+ * The credential helper for a registry: `credHelpers` for its address, else `credsStore` for
+ * all; undefined when the file names none (its `auths` then apply). Docker's order. Pure.
+ */
+export function credentialHelperFor(configJson: string, registry: string): HelperChoice {
+  let cfg: unknown;
+  try {
+    cfg = JSON.parse(configJson);
+  } catch {
+    return undefined;
+  }
+  if (typeof cfg !== 'object' || cfg === null) return undefined;
+  const { credHelpers, credsStore } = cfg as { credHelpers?: unknown; credsStore?: unknown };
+  let name: unknown;
+  if (typeof credHelpers === 'object' && credHelpers !== null) {
+    const keys = registry === DOCKER_HUB ? ['docker.io', 'index.docker.io', 'registry-1.docker.io'] : [registry];
+    const k = keys.find((key) => Object.prototype.hasOwnProperty.call(credHelpers, key));
+    if (k !== undefined) name = (credHelpers as Record<string, unknown>)[k];
+  }
+  if (name === undefined && credsStore !== undefined && credsStore !== '') name = credsStore;
+  if (name === undefined) return undefined;
+  if (typeof name !== 'string' || !HELPER_NAME.test(name)) return { error: `invalid credential helper name ${JSON.stringify(name)}` };
+  return { helper: name };
+}
+
+/** The server address a credential helper is asked about (what `docker login` stored). Pure. */
+export function helperServerAddress(registry: string): string {
+  return registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
+}
+
+/** Credentials from what `docker-credential-NAME get` printed: {"Username","Secret"}. Pure. */
+export function parseHelperCredentials(stdout: string): { user: string; password: string } | { error: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(stdout);
+  } catch {
+    return { error: 'its answer is not JSON' };
+  }
+  const { Username: user, Secret: password } = (typeof v === 'object' && v !== null ? v : {}) as { Username?: unknown; Secret?: unknown };
+  if (typeof user !== 'string' || typeof password !== 'string' || password === '') return { error: 'its answer has no Username and Secret' };
+  if (user === '<token>') return { error: 'it gave an identity token, which chos does not use' };
+  return { user, password };
+}
+
+/** Whether a helper's failure means only "no credentials for this registry" (then pull anonymously). Pure. */
+export function helperFoundNothing(output: string): boolean {
+  return /credentials not found/i.test(output);
+}

@@ -4,12 +4,13 @@
 // a content-addressed cache so an image sharing layers with an earlier one downloads only what
 // differs. I/O (network, files).
 
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 import { type Descriptor, type Index, MEDIA, digestProblem, isIndex, ociArch, pickManifest } from './oci-model.js';
-import { type ImageRef, credentialsFor, parseChallenge, registryBase } from './reference.js';
+import { type ImageRef, credentialHelperFor, credentialsFor, helperFoundNothing, helperServerAddress, parseChallenge, parseHelperCredentials, registryBase } from './reference.js';
 import { verifyFile } from './oci.js';
 import { ownTag } from './owner.js';
 import { Meter, type ProgressFn } from './progress.js';
@@ -33,21 +34,41 @@ export interface PullOptions {
   readonly parallel?: number;
 }
 
+interface Credentials {
+  readonly user: string;
+  readonly password: string;
+}
+
 class Client {
   private auth: string | undefined;
   private readonly base: string;
-  private readonly creds: { user: string; password: string } | undefined;
+  private readonly file: string;
+  private readonly text: string | undefined;
+  /** The credential helper the file names for the registry (credHelpers, credsStore). */
+  private readonly helper: string | undefined;
+  /** null until looked up. */
+  private creds: Credentials | undefined | null = null;
 
   constructor(private readonly o: PullOptions) {
     this.base = registryBase(o.ref.registry, o.insecure);
-    const file = o.authFile ?? path.join(process.env['HOME'] ?? '/root', '.docker', 'config.json');
-    let text: string | undefined;
+    this.file = o.authFile ?? path.join(process.env['HOME'] ?? '/root', '.docker', 'config.json');
     try {
-      text = fs.readFileSync(file, 'utf8');
+      this.text = fs.readFileSync(this.file, 'utf8');
     } catch (e) {
       if (o.authFile) throw fail(`cannot read the credentials file ${o.authFile} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
-    this.creds = text === undefined ? undefined : credentialsFor(text, o.ref.registry);
+    const choice = this.text === undefined ? undefined : credentialHelperFor(this.text, o.ref.registry);
+    if (choice !== undefined && 'error' in choice) throw fail(`${this.file}: ${choice.error}`);
+    this.helper = choice?.helper;
+  }
+
+  /** The credentials for the registry, looked up once, when the registry first asks. */
+  private credentials(): Credentials | undefined {
+    if (this.creds !== null) return this.creds;
+    this.creds = this.helper !== undefined
+      ? fromHelper(this.helper, this.file, this.o.ref.registry, this.o.log)
+      : this.text === undefined ? undefined : credentialsFor(this.text, this.o.ref.registry);
+    return this.creds;
   }
 
   /** GET with auth: answers a 401 challenge once (Basic, or Bearer via the token service). */
@@ -65,8 +86,9 @@ class Client {
       await res.arrayBuffer();
       const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
       if (challenge?.scheme === 'basic') {
-        if (!this.creds) throw fail(`${this.o.ref.registry} wants credentials`, 'give them with --auth-file (a Docker config.json) or in ~/.docker/config.json');
-        this.auth = `Basic ${Buffer.from(`${this.creds.user}:${this.creds.password}`).toString('base64')}`;
+        const creds = this.credentials();
+        if (!creds) throw fail(`${this.o.ref.registry} wants credentials`, 'give them with --auth-file (a Docker config.json) or in ~/.docker/config.json');
+        this.auth = `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}`;
       } else if (challenge?.scheme === 'bearer' && challenge.params['realm']) {
         this.auth = `Bearer ${await this.token(challenge.params)}`;
       } else {
@@ -80,15 +102,51 @@ class Client {
     const u = new URL(p['realm'] ?? '');
     if (p['service']) u.searchParams.set('service', p['service']);
     u.searchParams.set('scope', p['scope'] ?? `repository:${this.o.ref.repository}:pull`);
-    const headers: Record<string, string> = this.creds
-      ? { Authorization: `Basic ${Buffer.from(`${this.creds.user}:${this.creds.password}`).toString('base64')}` } : {};
+    const creds = this.credentials();
+    const headers: Record<string, string> = creds
+      ? { Authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}` } : {};
     const res = await fetch(u, { headers });
-    if (!res.ok) throw fail(`the token service ${u.origin} refused (${res.status})`, this.creds ? 'check the credentials' : 'give credentials with --auth-file');
+    if (!res.ok) throw fail(`the token service ${u.origin} refused (${res.status})`, creds ? 'check the credentials' : 'give credentials with --auth-file');
     const body = (await res.json()) as { token?: string; access_token?: string };
     const t = body.token ?? body.access_token;
     if (!t) throw fail(`the token service ${u.origin} gave no token`);
     return t;
   }
+}
+
+const HELPER_TIMEOUT_MS = 30_000;
+
+/**
+ * Asks `docker-credential-HELPER get` for the registry's credentials, as Docker does. It runs as
+ * the user running chosctl (root), unsandboxed (it may need a keyring or the network), so only
+ * when the file naming it belongs to that user and no one else may write it. Undefined when
+ * the helper has no credentials for the registry.
+ */
+function fromHelper(helper: string, file: string, registry: string, log: (l: string) => void): Credentials | undefined {
+  const cmd = `docker-credential-${helper}`;
+  const st = fs.statSync(file);
+  const uid = process.getuid?.() ?? 0;
+  if (st.uid !== uid || (st.mode & 0o022) !== 0) {
+    throw fail(`${file} names the credential helper ${cmd}, but ${st.uid !== uid ? `is owned by uid ${st.uid}` : 'others may write it'}; refusing to run it`,
+      `chown ${uid} ${file} && chmod go-w ${file}, if its content is what you expect`);
+  }
+  const r = spawnSync(cmd, ['get'], { input: `${helperServerAddress(registry)}\n`, encoding: 'utf8', timeout: HELPER_TIMEOUT_MS });
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') throw fail(`${file} names the credential helper ${cmd}, which is not on the PATH`, `install ${cmd}, or remove credsStore/credHelpers from ${file}`);
+  if (code === 'ETIMEDOUT') throw fail(`${cmd} did not answer within ${HELPER_TIMEOUT_MS / 1000} s`);
+  if (r.error) throw fail(`cannot run ${cmd} (${code ?? r.error.message})`);
+  if (r.status !== 0) {
+    if (helperFoundNothing(`${r.stdout}${r.stderr}`)) {
+      log(`${cmd} has no credentials for ${registry}`);
+      return undefined;
+    }
+    const why = `${r.stderr}${r.stdout}`.trim().split('\n')[0] ?? '';
+    throw fail(`${cmd} get failed (${r.signal ?? `status ${String(r.status)}`})${why ? `: ${why}` : ''}`);
+  }
+  const creds = parseHelperCredentials(r.stdout);
+  if ('error' in creds) throw fail(`${cmd} get: ${creds.error}`);
+  log(`using the credentials of ${cmd}`);
+  return creds;
 }
 
 async function readLimited(res: Response, max: number, what: string): Promise<Buffer> {

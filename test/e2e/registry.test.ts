@@ -127,6 +127,52 @@ describe('chosctl create --pull', { skip }, () => {
     assert.equal(r.status, 0, r.stderr);
   });
 
+  it('asks the credential helper the auth file names (credsStore), only when the registry wants credentials', () => {
+    const helpers = path.join(WORLD, 'helpers');
+    const asked = path.join(helpers, 'asked.log');
+    fs.mkdirSync(helpers, { recursive: true, mode: 0o755 });
+    fs.writeFileSync(asked, '');
+    // A helper that knows the locked registry only, as docker-credential-* helpers answer.
+    fs.writeFileSync(path.join(helpers, 'docker-credential-chos-e2e'), [
+      '#!/bin/sh',
+      '[ "$1" = get ] || exit 2',
+      'read -r server',
+      `echo "$server" >> ${asked}`,
+      `if [ "$server" = "${LOCKED}" ]; then printf '{"ServerURL":"%s","Username":"puller","Secret":"s3cret"}\\n' "$server"; exit 0; fi`,
+      'echo "credentials not found in native keychain"; exit 1',
+      '',
+    ].join('\n'), { mode: 0o755 });
+    const file = path.join(helpers, 'config.json');
+    fs.writeFileSync(file, JSON.stringify({ credsStore: 'chos-e2e' }), { mode: 0o600 });
+    const env = { ...process.env, PATH: `${helpers}:${process.env['PATH'] ?? '/usr/bin:/bin'}` };
+    const pull = (name: string, ref: string, authFile = file): ReturnType<typeof run> => run(CHOSCTL, ['create', name, '--pull', ref, '--auth-file', authFile,
+      '--no-setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE], { env });
+    try {
+      const r = pull('helped', `${LOCKED}/chos/test:v2`);
+      assert.equal(r.status, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /using the credentials of docker-credential-chos-e2e/);
+      assert.equal(fs.readFileSync(asked, 'utf8'), `${LOCKED}\n`);
+      // An open registry never asks, so the helper is not run.
+      const open = pull('helpedopen', `${OPEN}/chos/test:v2`);
+      assert.equal(open.status, 0, open.stderr);
+      assert.equal(fs.readFileSync(asked, 'utf8'), `${LOCKED}\n`);
+      // A file others may write could name any program: refused before anything runs.
+      fs.chmodSync(file, 0o666);
+      const writable = pull('helped2', `${LOCKED}/chos/test:v2`);
+      assert.equal(writable.status, 125);
+      assert.match(writable.stderr, /names the credential helper docker-credential-chos-e2e, but others may write it; refusing to run it/);
+      assert.equal(fs.readFileSync(asked, 'utf8'), `${LOCKED}\n`);
+      const missing = path.join(helpers, 'missing.json');
+      fs.writeFileSync(missing, JSON.stringify({ credHelpers: { [LOCKED]: 'not-installed' } }), { mode: 0o600 });
+      const absent = pull('helped2', `${LOCKED}/chos/test:v2`, missing);
+      assert.equal(absent.status, 125);
+      assert.match(absent.stderr, /names the credential helper docker-credential-not-installed, which is not on the PATH/);
+      assert.equal(fs.existsSync(path.join(`${CONFIG}.d`, 'helped2.conf')), false);
+    } finally {
+      for (const n of ['helped', 'helpedopen']) chosctl(['remove', n]);
+    }
+  });
+
   it('gets a Bearer token from the token service with the credentials of an auth file', () => {
     const none = chosctl(['create', 'tokened', '--pull', `${TOKEN}/chos/test:v3`, '--auth-file', path.join(WORLD, 'no-auths.json')]);
     assert.equal(none.status, 125);

@@ -1,6 +1,7 @@
 // Unit tests for src/images/reference.ts: parsing Docker-style image references, deciding
 // whether a registry is on loopback and which base URL it has, reading WWW-Authenticate
-// challenges and finding credentials in a Docker config.json. Pure: every input is hard-coded.
+// challenges and finding credentials in a Docker config.json, or the credential helper it
+// names and what that helper answers. Pure: every input is hard-coded.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,8 +9,12 @@ import {
   type Challenge,
   DOCKER_HUB,
   type ImageRef,
+  credentialHelperFor,
   credentialsFor,
+  helperFoundNothing,
+  helperServerAddress,
   isLoopback,
+  parseHelperCredentials,
   parseChallenge,
   parseImageRef,
   registryBase,
@@ -593,4 +598,72 @@ describe('credentialsFor', () => {
       assert.equal(credentialsFor(json, 'ghcr.io'), undefined);
     });
   }
+});
+
+describe('credentialHelperFor', () => {
+  const cases: ReadonlyArray<readonly [string, unknown, string, ReturnType<typeof credentialHelperFor>]> = [
+    ['credHelpers for the registry', { credHelpers: { 'ghcr.io': 'gh' } }, 'ghcr.io', { helper: 'gh' }],
+    ['credHelpers for host:port', { credHelpers: { 'localhost:5000': 'local' } }, 'localhost:5000', { helper: 'local' }],
+    ['credHelpers before credsStore', { credsStore: 'pass', credHelpers: { 'ghcr.io': 'gh' } }, 'ghcr.io', { helper: 'gh' }],
+    ['credsStore for a registry credHelpers does not name', { credsStore: 'pass', credHelpers: { 'ghcr.io': 'gh' } }, 'quay.io', { helper: 'pass' }],
+    ['credsStore before auths', { credsStore: 'secretservice', auths: { 'ghcr.io': { auth: 'dTpw' } } }, 'ghcr.io', { helper: 'secretservice' }],
+    ['only auths: no helper', { auths: { 'ghcr.io': { auth: 'dTpw' } } }, 'ghcr.io', undefined],
+    ['an empty credsStore: no helper', { credsStore: '' }, 'ghcr.io', undefined],
+    ['Docker Hub by docker.io', { credHelpers: { 'docker.io': 'hub' } }, DOCKER_HUB, { helper: 'hub' }],
+    ['Docker Hub by index.docker.io', { credHelpers: { 'index.docker.io': 'hub' } }, DOCKER_HUB, { helper: 'hub' }],
+    ['a helper name with dots, dashes and underscores', { credsStore: 'ecr-login_v2.1' }, 'x.io', { helper: 'ecr-login_v2.1' }],
+    ['a name with a slash is refused', { credsStore: '../../bin/sh' }, 'x.io', { error: 'invalid credential helper name "../../bin/sh"' }],
+    ['a name with a space is refused', { credHelpers: { 'x.io': 'a b' } }, 'x.io', { error: 'invalid credential helper name "a b"' }],
+    ['a name starting with a dash is refused', { credsStore: '-v' }, 'x.io', { error: 'invalid credential helper name "-v"' }],
+    ['a name that is no string is refused', { credsStore: 5 }, 'x.io', { error: 'invalid credential helper name 5' }],
+    ['a credHelpers entry inherited from Object is not one', { credHelpers: {} }, 'constructor', undefined],
+  ];
+  for (const [what, cfg, registry, expected] of cases) {
+    test(what, () => assert.deepEqual(credentialHelperFor(JSON.stringify(cfg), registry), expected));
+  }
+  test('a file that is not JSON, or not an object, names no helper', () => {
+    assert.equal(credentialHelperFor('{', 'x.io'), undefined);
+    assert.equal(credentialHelperFor('null', 'x.io'), undefined);
+    assert.equal(credentialHelperFor('"credsStore"', 'x.io'), undefined);
+  });
+});
+
+describe('helperServerAddress', () => {
+  test('Docker Hub is asked about by its v1 index URL, as docker login stores it', () => {
+    assert.equal(helperServerAddress(DOCKER_HUB), 'https://index.docker.io/v1/');
+  });
+  test('another registry by its address', () => {
+    assert.equal(helperServerAddress('registry.example.org:5000'), 'registry.example.org:5000');
+  });
+});
+
+describe('parseHelperCredentials', () => {
+  test('Username and Secret', () => {
+    assert.deepEqual(parseHelperCredentials('{"ServerURL":"ghcr.io","Username":"u","Secret":"p"}\n'), { user: 'u', password: 'p' });
+  });
+  test('an identity token is refused by name', () => {
+    assert.deepEqual(parseHelperCredentials('{"Username":"<token>","Secret":"refresh"}'), { error: 'it gave an identity token, which chos does not use' });
+  });
+  const bad: ReadonlyArray<readonly [string, string, string]> = [
+    ['not JSON', 'credentials not found', 'its answer is not JSON'],
+    ['no Secret', '{"Username":"u"}', 'its answer has no Username and Secret'],
+    ['an empty Secret', '{"Username":"u","Secret":""}', 'its answer has no Username and Secret'],
+    ['a Secret that is no string', '{"Username":"u","Secret":5}', 'its answer has no Username and Secret'],
+    ['JSON that is no object', '[1]', 'its answer has no Username and Secret'],
+    ['null', 'null', 'its answer has no Username and Secret'],
+  ];
+  for (const [what, out, error] of bad) {
+    test(`${what}: an error`, () => assert.deepEqual(parseHelperCredentials(out), { error }));
+  }
+});
+
+describe('helperFoundNothing', () => {
+  test('the helpers\' "credentials not found" message means no credentials', () => {
+    assert.equal(helperFoundNothing('credentials not found in native keychain\n'), true);
+    assert.equal(helperFoundNothing('Credentials not found'), true);
+  });
+  test('another failure is one', () => {
+    assert.equal(helperFoundNothing('exec: "pass": executable file not found in $PATH'), false);
+    assert.equal(helperFoundNothing(''), false);
+  });
 });
