@@ -6,5 +6,17 @@
 import { EnvHttpProxyAgent, setGlobalDispatcher } from 'undici';
 
 export function installProxy(): void {
-  setGlobalDispatcher(new EnvHttpProxyAgent());
+  // undici calls the agent experimental on stderr the first time one is made; chosctl's users
+  // can do nothing about that, so that one warning is not passed on.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]): void => {
+    const opts = rest[0];
+    if (typeof opts === 'object' && opts !== null && (opts as { code?: unknown }).code === 'UNDICI-EHPA') return;
+    (emitWarning as (w: string | Error, ...r: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    setGlobalDispatcher(new EnvHttpProxyAgent());
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 import { type Descriptor, type Index, MEDIA, digestProblem, isIndex, ociArch, pickManifest } from './oci-model.js';
 import { type ImageRef, credentialHelperFor, credentialsFor, helperFoundNothing, helperServerAddress, parseChallenge, parseHelperCredentials, registryBase } from './reference.js';
+import { describeFetchError } from './fetch-error.js';
 import { verifyFile } from './oci.js';
 import { ownTag } from './owner.js';
 import { Meter, type ProgressFn } from './progress.js';
@@ -79,8 +80,9 @@ class Client {
       try {
         res = await fetch(url, { headers: { ...(accept ? { Accept: accept } : {}), ...(this.auth ? { Authorization: this.auth } : {}) } });
       } catch (e) {
-        throw fail(`cannot reach ${this.base} (${(e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`,
-          this.base.startsWith('https:') ? 'a registry without TLS needs --insecure (loopback addresses never do)' : undefined);
+        const why = describeFetchError(e);
+        throw fail(`cannot reach ${this.base} (${why.reason})`,
+          why.hint ?? (this.base.startsWith('https:') ? 'a registry without TLS needs --insecure (loopback addresses never do)' : undefined));
       }
       if (res.status !== 401 || attempt > 0) return res;
       await res.arrayBuffer();

@@ -310,7 +310,7 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
     const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, CHOSCTL], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const [installed, moved, untouched, refused] = r.stdout.split('---\n');
-    assert.equal(installed, must(CHOSCTL, ['sshd-config', '--group', GROUP, '--login', login]));
+    assert.equal(installed, `chosctl: wrote ${dir}/chos.conf; sshd -t accepts it. Reload sshd to apply it.\n${must(CHOSCTL, ['sshd-config', '--group', GROUP, '--login', login])}`);
     assert.match(moved ?? '', new RegExp(`^forcecommand ${login} ssh$`, 'm'));
     assert.match(moved ?? '', /^acceptenv CHOS$/m);
     assert.match(untouched ?? '', /^forcecommand none$/m);
