@@ -130,6 +130,8 @@ describe('chosctl create --pull', { skip }, () => {
   it('asks the credential helper the auth file names (credsStore), only when the registry wants credentials', () => {
     const helpers = path.join(WORLD, 'helpers');
     const asked = path.join(helpers, 'asked.log');
+    // Afresh: a file left by an earlier run keeps its mode when written again.
+    fs.rmSync(helpers, { recursive: true, force: true });
     fs.mkdirSync(helpers, { recursive: true, mode: 0o755 });
     fs.writeFileSync(asked, '');
     // A helper that knows the locked registry only, as docker-credential-* helpers answer.
