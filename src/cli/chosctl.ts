@@ -55,7 +55,8 @@ Commands:
              registration is undone.
   update NAME
              build NAME again from its recorded source and swap it in; sessions running in
-             the old tree keep it until they end.
+             the old tree keep it until they end. A pull whose reference still names the
+             same image changes nothing ("up to date").
   remove NAME
              unregister an environment chosctl created; its tree is deleted once nothing uses it.
   list       the environments of the configuration, with the file defining each.

@@ -131,6 +131,7 @@ export async function createCommand(command: 'create' | 'update', name: string |
     pending = false;
   });
   if (values.json) io.out(JSON.stringify(made) + '\n');
+  else if (made.upToDate) return Exit.ok;
   else if (values['no-setup'] && !values.quiet) io.out(`chosctl: registered; run chosctl setup to prepare "${made.name}"\n`);
   else if (!values.quiet) io.out(`chosctl: ready: CHOS=${made.name} chos ...\n`);
   return Exit.ok;

@@ -55,6 +55,19 @@ export interface Created {
   readonly name: string;
   readonly tree: string;
   readonly dropIn: string;
+  /** (update of a pull) The reference still names the image the tree was made from: nothing changed. */
+  readonly upToDate?: boolean;
+}
+
+/**
+ * Whether an update of a pulled environment would build what it has: the same image (its
+ * config and layers, in order), with the same --keep-setuid and caps. Pure.
+ */
+export function sameBuild(previous: Recorded | undefined, blobs: readonly string[], keepSetuid: boolean, limits: Limits): boolean {
+  if (previous?.blobs === undefined || previous.source.kind !== 'pull') return false;
+  const was = previous.limits ?? {};
+  return previous.blobs.length === blobs.length && previous.blobs.every((d, i) => d === blobs[i])
+    && previous.keepSetuid === keepSetuid && was.maxBytes === limits.maxBytes && was.maxEntries === limits.maxEntries;
 }
 
 /** The drop-in that registers a created environment. Pure. */
@@ -257,6 +270,11 @@ export async function create(o: CreateOptions): Promise<Created> {
         ...(o.progress ? { progress: o.progress } : {}),
         ...(o.source.authFile ? { authFile: o.source.authFile } : {}),
       });
+      if (o.replace && existing && sameBuild(recordedOrNothing(o.store, o.name), blobs, o.keepSetuid, limitsOf(o.caps ?? DEFAULT_CAPS))) {
+        o.log(`"${o.name}" is up to date: ${o.source.ref} still names the image it was made from`);
+        removeStaging(staging);
+        return { name: o.name, tree: existing.path, dropIn, upToDate: true };
+      }
       const layers = await layoutLayers(layout, 'pulled', true);
       holds = await applyLayers(tree, staging, layers, o.keepSetuid, o.caps ?? DEFAULT_CAPS, o.log, (k) => { kill = k; }, o.progress);
       fs.rmSync(layout, { recursive: true, force: true });
@@ -381,6 +399,15 @@ export function pruneCache(store: string, log: (l: string) => void): void {
     } catch { /* gone meanwhile */ }
   }
   if (count > 0) log(`removed ${count} unused file(s) from the blob cache (${(bytes / 1e6).toFixed(1)} MB)`);
+}
+
+/** What create recorded for NAME, or undefined when there is nothing readable. */
+function recordedOrNothing(store: string, name: string): Recorded | undefined {
+  try {
+    return recorded(store, name);
+  } catch {
+    return undefined;
+  }
 }
 
 export function recorded(store: string, name: string): Recorded {

@@ -26,6 +26,11 @@ const PROXY = '127.0.0.1:5034';
 const AUTH_PROXY = '127.0.0.1:5035'; // wants credentials
 const registries: ChildProcess[] = [];
 
+function stagingLeft(): string[] {
+  const d = path.join(STORE, '.staging');
+  return fs.existsSync(d) ? fs.readdirSync(d) : [];
+}
+
 function chosctl(args: string[]): ReturnType<typeof run> {
   return run(CHOSCTL, [...args, '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]);
 }
@@ -108,6 +113,43 @@ describe('chosctl create --pull', { skip }, () => {
     assert.match(second.stdout, /layer 1\/3: \w+ already in the cache/);
     assert.match(second.stdout, /layer 2\/3: \w+ already in the cache/);
     assert.match(second.stdout, /layer 3\/3: [\d.]+ MB in/);
+  });
+
+  it('updates a pulled environment when its tag names another image, and leaves it be when not', () => {
+    const retag = (from: string): void => {
+      must('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${OPEN}/chos/test:${from}`, `docker://${OPEN}/chos/test:moving`]);
+    };
+    const trees = (): string[] => fs.readdirSync(path.join(STORE, 'moving', 'trees')).sort();
+    retag('v2');
+    const made = chosctl(['create', 'moving', '--pull', `${OPEN}/chos/test:moving`, '--keep-setuid', '--quiet']);
+    assert.equal(made.status, 0, made.stderr);
+    try {
+      const first = createdTree('moving');
+      assert.notEqual(describeTree(first), describeTree(path.join(OCI, 'oracle', 'rootfs')), 'v2 lacks v3\'s top layer');
+      const same = chosctl(['update', 'moving']);
+      assert.equal(same.status, 0, same.stderr);
+      assert.match(same.stdout, new RegExp(`chosctl: "moving" is up to date: ${OPEN.replace(/\./g, '\\.')}/chos/test:moving still names the image it was made from\n$`));
+      assert.equal(createdTree('moving'), first);
+      assert.deepEqual(trees(), [path.basename(first)], 'no tree was built');
+      assert.deepEqual(stagingLeft(), []);
+      retag('v3');
+      const moved = chosctl(['update', 'moving', '--json']);
+      assert.equal(moved.status, 0, moved.stderr);
+      const second = createdTree('moving');
+      assert.notEqual(second, first);
+      assert.deepEqual(JSON.parse(moved.stdout), { name: 'moving', tree: second, dropIn: path.join(`${CONFIG}.d`, 'moving.conf') });
+      assert.equal(describeTree(second), describeTree(path.join(OCI, 'oracle', 'rootfs')));
+      assert.equal(chos(['cat', '/etc/issue'], { env: userEnv({ CHOS: 'moving' }) }).stdout, 'changed\n');
+      const again = chosctl(['update', 'moving', '--json']);
+      assert.equal(again.status, 0, again.stderr);
+      assert.deepEqual(JSON.parse(again.stdout), { name: 'moving', tree: second, dropIn: path.join(`${CONFIG}.d`, 'moving.conf'), upToDate: true });
+      // --keep-setuid recorded, so an update without it builds the same; asking for other caps builds again.
+      const capped = chosctl(['update', 'moving', '--max-entries', '100000', '--quiet']);
+      assert.equal(capped.status, 0, capped.stderr);
+      assert.notEqual(createdTree('moving'), second);
+    } finally {
+      chosctl(['remove', 'moving']);
+    }
   });
 
   it('pulls by digest', () => {
