@@ -13,8 +13,8 @@ import { report } from './report.js';
 import { DEFAULT_STORE, pruneStore, remove } from '../images/create.js';
 import { createCommand } from './create-command.js';
 import { loadConfig } from '../prepare/load-config.js';
-import { describeDiagnostic } from '../config/diagnostic.js';
 import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
+import { listCommand } from './list-command.js';
 import { misplacedOption } from './options.js';
 import { runCommandAsync } from './run.js';
 
@@ -59,7 +59,8 @@ Commands:
              same image changes nothing ("up to date").
   remove NAME
              unregister an environment chosctl created; its tree is deleted once nothing uses it.
-  list       the environments of the configuration, with the file defining each.
+  list       the environments of the configuration, with the file defining each and, for
+             those chosctl created, their source (--json: as JSON).
   sshd-config
              print the sshd configuration that puts ssh, scp, sftp and rsync sessions into the
              user's chosen environment; with --install write it to
@@ -71,7 +72,7 @@ Options:
   --sysconfig FILE   the site settings (default: /etc/sysconfig/chos; may be absent)
   --run-dir DIR      where prepared environments live (default: /run/chos, or $CHOS_RUN_DIR)
   --dry-run          (setup) print the mount operations instead of performing them
-  --json             (check, doctor) print the findings as JSON
+  --json             (check, doctor) print the findings as JSON; (list) the rows
   --group GROUP      (sshd-config) move only members of GROUP (default: every user but root)
   --login PATH       (sshd-config) chos-login as sshd should run it (default: this installation's)
   --install          (sshd-config) write and check the drop-in
@@ -203,15 +204,8 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         }, log);
         return Exit.ok;
       }
-      case 'list': {
-        const cfg = loadConfig({ chosFile: values.config, sysconfigFile: values.sysconfig });
-        for (const d of cfg.diagnostics.filter((x) => x.severity === 'error')) io.err(`chosctl: error: ${describeDiagnostic(d)}\n`);
-        const rows = cfg.chos.entries.map((e) => [e.name, e.aliasOf ? `-> ${e.aliasOf}` : e.path, e.file ?? cfg.chosFile]);
-        const w = [0, 1].map((i) => Math.max(4, ...rows.map((r) => (r[i] ?? '').length)));
-        io.out(`${'NAME'.padEnd(w[0] ?? 4)}  ${'PATH'.padEnd(w[1] ?? 4)}  DEFINED IN\n`);
-        for (const r of rows) io.out(`${(r[0] ?? '').padEnd(w[0] ?? 4)}  ${(r[1] ?? '').padEnd(w[1] ?? 4)}  ${r[2]}\n`);
-        return Exit.ok;
-      }
+      case 'list':
+        return listCommand(io, { config: values.config, sysconfig: values.sysconfig, store: values.store ?? (io.env['CHOS_STORE'] || DEFAULT_STORE), json: values.json ?? false });
       case 'sshd-config': {
         const text = renderSshdConfig({ group: values.group, login: values.login ?? path.join(path.dirname(launcher), 'chos-login') });
         if (values.install) {

@@ -11,7 +11,7 @@ const WHERE = ['config', 'sysconfig', 'run-dir', 'store', 'help', 'version'];
 /** The commands each action option applies to. */
 export const OPTION_COMMANDS: Readonly<Record<string, readonly string[]>> = {
   'dry-run': ['setup'],
-  json: ['check', 'doctor', 'create', 'update'],
+  json: ['check', 'doctor', 'list', 'create', 'update'],
   group: ['sshd-config'],
   login: ['sshd-config'],
   install: ['sshd-config'],

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sandboxArgs, systemView } from '../../src/images/sandbox.js';
 import {
-  BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, TREES, USER, WORLD, cannotRun, chos, ensureWorld, must, run, treeFile,
+  BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, TREES, USER, WORLD, asUser, cannotRun, chos, ensureWorld, must, run, treeFile,
   userEnv, writeConfig,
 } from './harness.js';
 
@@ -420,8 +420,15 @@ describe('chosctl create', { skip }, () => {
     assert.equal(r.status, 0, r.stderr + r.stdout);
     const inside = chos(['sh', '-c', '. /etc/os-release; echo $VERSION_CODENAME'], { env: userEnv({ CHOS: 'deb11' }) });
     assert.equal(inside.stdout, 'bullseye\n', inside.stderr);
-    const list = run(CHOSCTL, ['list', '--config', CONFIG, '--sysconfig', SYSCONFIG]);
-    assert.match(list.stdout, new RegExp(`^deb11 +${STORE}/deb11/trees/\\S+ +${DROP_INS}/deb11\\.conf$`, 'm'));
+    const list = run(CHOSCTL, ['list', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--store', STORE]);
+    assert.match(list.stdout, new RegExp(`^deb11 +${STORE}/deb11/trees/\\S+ +${DROP_INS}/deb11\\.conf +debootstrap bullseye \\(minbase\\)$`, 'm'));
+    assert.match(list.stdout, /^debian11 +\S+ +\S+\/chos$/m, 'an environment of the admin\'s file has no source');
+    const json = JSON.parse(run(CHOSCTL, ['list', '--json', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--store', STORE]).stdout) as Array<{ name: string; source?: string }>;
+    assert.equal(json.find((e) => e.name === 'deb11')?.source, 'debootstrap bullseye (minbase)');
+    // The store is root's: a user sees the list, without sources.
+    const asUserList = asUser([CHOSCTL, 'list', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--store', STORE]);
+    assert.equal(asUserList.status, 0, asUserList.stderr);
+    assert.match(asUserList.stdout, new RegExp(`^deb11 +${STORE}/deb11/trees/\\S+ +${DROP_INS}/deb11\\.conf$`, 'm'));
     assert.equal(chosctl(['remove', 'deb11']).status, 0);
     assert.equal(registered('deb11'), false);
   });

@@ -26,7 +26,7 @@ describe('misplacedOption', () => {
   const cases: ReadonlyArray<[string, readonly string[], string | undefined]> = [
     ['setup', ['dry-run', 'config'], undefined],
     ['setup', ['pull'], '--pull does not apply to "chosctl setup" (it is an option of create)'],
-    ['status', ['json'], '--json does not apply to "chosctl status" (it is an option of check, doctor, create, update)'],
+    ['status', ['json'], '--json does not apply to "chosctl status" (it is an option of check, doctor, list, create, update)'],
     ['remove', ['quiet'], '--quiet does not apply to "chosctl remove" (it is an option of create, update)'],
     ['update', ['auth-file'], '--auth-file does not apply to "chosctl update" (it is an option of create)'],
     ['update', ['keep-setuid', 'max-size', 'no-setup', 'json'], undefined],
