@@ -10,6 +10,7 @@ import { nameProblem } from '../config/names.js';
 import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import { unmountAndRemove } from '../prepare/mounts.js';
+import { lockName } from './lock.js';
 import { RUN_TAG_ENV, killTagged, ownTag, ownedByOtherLiveRun, tagAlive, tagOfName, tagOfTemporary } from './owner.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { compressionOf, streamArchive } from './stream.js';
@@ -209,6 +210,18 @@ export async function create(o: CreateOptions): Promise<Created> {
   if (o.name === 'root' || o.name === 'default') throw new ChosError('invalid-name', `"${o.name}" is reserved`, { hint: 'pick another name; point default at it in /etc/chos' });
   const bad = sourceProblem(o.source);
   if (bad) throw new ChosError('usage', bad);
+  if (o.source.kind === 'tar' && !fs.existsSync(o.source.file)) throw new ChosError('usage', `archive not found: ${o.source.file}`);
+  if (o.source.kind === 'oci' && !fs.existsSync(o.source.path)) throw new ChosError('usage', `image not found: ${o.source.path}`);
+  // One create, update or remove of a name at a time: from the check that it exists to the end.
+  const unlock = lockName(o.store, o.name, o.log);
+  try {
+    return await createLocked(o);
+  } finally {
+    unlock();
+  }
+}
+
+async function createLocked(o: CreateOptions): Promise<Created> {
   const dropIn = path.join(dropInDir(o.chosFile), `${o.name}.conf`);
   const cfg = loadConfig({ chosFile: o.chosFile });
   const existing = cfg.chos.entries.find((e) => e.name === o.name);
@@ -218,8 +231,6 @@ export async function create(o: CreateOptions): Promise<Created> {
     });
   }
   if (o.replace && !existing) throw new ChosError('unknown-environment', `no environment "${o.name}" created by chosctl`, { hint: 'chosctl create it first' });
-  if (o.source.kind === 'tar' && !fs.existsSync(o.source.file)) throw new ChosError('usage', `archive not found: ${o.source.file}`);
-  if (o.source.kind === 'oci' && !fs.existsSync(o.source.path)) throw new ChosError('usage', `image not found: ${o.source.path}`);
 
   // Only root may reach trees through the store: they may hold setuid files or file
   // capabilities (--keep-setuid). Users reach them only through the prepared (nosuid) roots.
@@ -428,12 +439,31 @@ export function recorded(store: string, name: string): Recorded {
 
 export function remove(name: string, chosFile: string, store: string, runDir: string, setup: () => void, log: (l: string) => void): void {
   if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl remove must run as root');
+  const why = nameProblem(name);
+  if (why) throw new ChosError('invalid-name', `invalid environment name "${name}": ${why}`);
+  // Checked before the lock (which makes the store) and again under it.
+  missingDropIn(name, chosFile);
+  const unlock = lockName(store, name, log);
+  try {
+    removeLocked(name, chosFile, store, runDir, setup, log);
+  } finally {
+    unlock();
+  }
+}
+
+/** Throws when NAME has no drop-in of chosctl's. */
+function missingDropIn(name: string, chosFile: string): void {
   const dropIn = path.join(dropInDir(chosFile), `${name}.conf`);
   if (!fs.existsSync(dropIn)) {
     throw new ChosError('unknown-environment', `no environment "${name}" created by chosctl (${dropIn} does not exist)`, {
       hint: 'environments listed in /etc/chos itself are removed by editing that file',
     });
   }
+}
+
+function removeLocked(name: string, chosFile: string, store: string, runDir: string, setup: () => void, log: (l: string) => void): void {
+  missingDropIn(name, chosFile);
+  const dropIn = path.join(dropInDir(chosFile), `${name}.conf`);
   const saved = fs.readFileSync(dropIn);
   fs.rmSync(dropIn);
   try {

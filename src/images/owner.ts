@@ -103,7 +103,7 @@ export function taggedProcesses(tag: string): number[] {
   return out;
 }
 
-function sleepSync(ms: number): void {
+export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 

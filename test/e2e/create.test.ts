@@ -313,6 +313,35 @@ describe('chosctl create', { skip }, () => {
     assert.deepEqual(stagingLeft(), []);
   });
 
+  it('runs one create, update or remove of a name at a time: a second waits, then finds it made', async () => {
+    const opts = ['--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE, '--no-setup'];
+    const start = (args: string[]): { out: () => string; err: () => string; done: Promise<number | null> } => {
+      const p = spawn(CHOSCTL, [...args, ...opts], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      return { out: () => out, err: () => err, done: new Promise((r) => p.on('close', r)) };
+    };
+    const first = start(['create', 'locked', '--from-tar', rootfs]);
+    for (let i = 0; i < 200 && !/extracting/.test(first.out()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(first.out(), /extracting/);
+    const second = start(['create', 'locked', '--from-tar', rootfs]);
+    const [a, b] = await Promise.all([first.done, second.done]);
+    assert.equal(a, 0, first.err());
+    assert.match(second.out(), /chosctl: waiting for another chosctl \(pid \d+\) working on "locked"/);
+    assert.equal(b, 2, second.out());
+    assert.match(second.err(), /environment "locked" already exists/);
+    assert.deepEqual(stagingLeft(), []);
+    assert.equal(fs.existsSync(path.join(STORE, '.locks', 'locked')), false, 'the lock is let go');
+    // A lock a killed run left is taken over.
+    fs.writeFileSync(path.join(STORE, '.locks', 'locked'), '4194300.1\n');
+    const r = chosctl(['remove', 'locked']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /took over the lock of "locked" from a run that no longer runs/);
+    assert.deepEqual(fs.readdirSync(path.join(STORE, '.locks')).filter((f) => f.startsWith('locked')), []);
+  });
+
   it('removes the scratch directories that killed imports left in /dev/shm, and nothing else there', () => {
     // A tag no live process has (a pid's start time is never 1 tick after boot this late).
     const dead = '4194300.1';
