@@ -43,9 +43,13 @@ export function lockName(store: string, name: string, log: (l: string) => void):
     try {
       fs.linkSync(tmp, lock);
       fs.rmSync(tmp, { force: true });
-      return () => {
+      // Let go on process.exit() too (Ctrl-C ends create that way), so no run finds it stale.
+      const release = (): void => {
+        process.removeListener('exit', release);
         if (readTag(lock) === mine) fs.rmSync(lock, { force: true });
       };
+      process.once('exit', release);
+      return release;
     } catch (e) {
       fs.rmSync(tmp, { force: true });
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

@@ -310,6 +310,7 @@ describe('chosctl create', { skip }, () => {
     assert.equal(await done, 130);
     assert.match(out, /interrupted \(SIGINT\): removed /, out);
     assert.equal(registered('interrupted'), false);
+    assert.equal(fs.existsSync(path.join(STORE, '.locks', 'interrupted')), false, 'the lock is let go');
     assert.deepEqual(stagingLeft(), []);
   });
 
