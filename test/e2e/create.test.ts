@@ -314,33 +314,36 @@ describe('chosctl create', { skip }, () => {
     assert.deepEqual(stagingLeft(), []);
   });
 
-  it('runs one create, update or remove of a name at a time: a second waits, then finds it made', async () => {
-    const opts = ['--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE, '--no-setup'];
-    const start = (args: string[]): { out: () => string; err: () => string; done: Promise<number | null> } => {
-      const p = spawn(CHOSCTL, [...args, ...opts], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-      p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      return { out: () => out, err: () => err, done: new Promise((r) => p.on('close', r)) };
-    };
-    const first = start(['create', 'locked', '--from-tar', rootfs]);
-    for (let i = 0; i < 200 && !/extracting/.test(first.out()); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.match(first.out(), /extracting/);
-    const second = start(['create', 'locked', '--from-tar', rootfs]);
-    const [a, b] = await Promise.all([first.done, second.done]);
-    assert.equal(a, 0, first.err());
-    assert.match(second.out(), /chosctl: waiting for another chosctl \(pid \d+\) working on "locked"/);
-    assert.equal(b, 2, second.out());
-    assert.match(second.err(), /environment "locked" already exists/);
-    assert.deepEqual(stagingLeft(), []);
-    assert.equal(fs.existsSync(path.join(STORE, '.locks', 'locked')), false, 'the lock is let go');
+  it('runs one create, update or remove of a name at a time: a second waits for the lock, and takes over a dead run\'s', async () => {
+    // The lock held by a live run: this test process, whose tag chosctl finds alive.
+    const lock = path.join(STORE, '.locks', 'locked');
+    fs.mkdirSync(path.dirname(lock), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(lock, `${runTagOfThisProcess()}\n`);
+    const p = spawn(CHOSCTL, ['create', 'locked', '--from-tar', rootfs, '--no-setup', '--config', CONFIG, '--sysconfig', SYSCONFIG,
+      '--run-dir', RUN_DIR, '--store', STORE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const done = new Promise<number | null>((r) => p.on('close', r));
+    try {
+      for (let i = 0; i < 200 && !/waiting/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(out, `chosctl: waiting for another chosctl (pid ${process.pid}) working on "locked"\n`);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(out.split('\n').length, 2, 'it still waits, having done nothing');
+      assert.deepEqual(stagingLeft(), []);
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+    assert.equal(await done, 0, err);
+    assert.ok(registered('locked'));
+    assert.equal(fs.existsSync(lock), false, 'the lock is let go');
     // A lock a killed run left is taken over.
-    fs.writeFileSync(path.join(STORE, '.locks', 'locked'), '4194300.1\n');
+    fs.writeFileSync(lock, '4194300.1\n');
     const r = chosctl(['remove', 'locked']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /took over the lock of "locked" from a run that no longer runs/);
-    assert.deepEqual(fs.readdirSync(path.join(STORE, '.locks')).filter((f) => f.startsWith('locked')), []);
+    assert.deepEqual(fs.readdirSync(path.dirname(lock)).filter((f) => f.startsWith('locked')), []);
   });
 
   it('removes the scratch directories that killed imports left in /dev/shm, and nothing else there', () => {
