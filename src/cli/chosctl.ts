@@ -40,7 +40,7 @@ Commands:
   create NAME --mmdebstrap SUITE [--variant V] [--mirror URL]
   create NAME --from-tar FILE
   create NAME --from-oci PATH [--ref TAG]
-  create NAME --pull REF [--insecure] [--auth-file FILE]
+  create NAME --pull REF [--insecure] [--auth-file FILE] [--verify-key KEY]
              build an OS tree (debootstrap or mmdebstrap, or a rootfs tarball — plain, gzip, xz or zstd —
              vetted and extracted in a sandbox that can write only the staging directory; or an
              OCI image layout, as a directory or archive, or a docker save archive: every blob
@@ -88,6 +88,9 @@ Options:
                      (127.0.0.0/8, localhost and ::1 always may use it, as Docker does)
   --auth-file FILE   (create --pull) credentials in Docker's config.json format (default:
                      ~/.docker/config.json when it exists); Basic and Bearer-token auth
+  --verify-key KEY   (create --pull) refuse the image unless a cosign signature of it, stored in
+                     the registry under sha256-<digest>.sig, verifies with this public key (PEM);
+                     recorded, so update checks it again
   --max-size SIZE    (create, update) refuse an archive or layer holding more than SIZE of
                      file content, or decompressing to much more (default 64G; e.g. 20G)
   --max-entries N    (create, update) refuse an archive or layer of more than N entries
@@ -132,6 +135,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           pull: { type: 'string' },
           insecure: { type: 'boolean' },
           'auth-file': { type: 'string' },
+          'verify-key': { type: 'string' },
           ref: { type: 'string' },
           store: { type: 'string' },
           'keep-setuid': { type: 'boolean' },

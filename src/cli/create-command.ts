@@ -25,6 +25,7 @@ export interface CreateFlags {
   readonly pull?: string | undefined;
   readonly insecure?: boolean | undefined;
   readonly 'auth-file'?: string | undefined;
+  readonly 'verify-key'?: string | undefined;
   readonly ref?: string | undefined;
   readonly 'keep-setuid'?: boolean | undefined;
   readonly 'max-size'?: string | undefined;
@@ -47,6 +48,7 @@ export function sourceFromFlags(v: CreateFlags, cwd: string): Source {
     ['mirror', v.mirror, suite, '--debootstrap or --mmdebstrap'],
     ['insecure', v.insecure, v.pull, '--pull'],
     ['auth-file', v['auth-file'], v.pull, '--pull'],
+    ['verify-key', v['verify-key'], v.pull, '--pull'],
     ['ref', v.ref, v['from-oci'], '--from-oci'],
   ] as const).find(([, value, source]) => value !== undefined && source === undefined);
   if (foreign) throw new ChosError('usage', `--${foreign[0]} applies only with ${foreign[3]}`, { hint: "run 'chosctl help'" });
@@ -61,6 +63,7 @@ export function sourceFromFlags(v: CreateFlags, cwd: string): Source {
     return {
       kind: 'pull', ref: v.pull, ...(v.insecure ? { insecure: true } : {}),
       ...(v['auth-file'] ? { authFile: path.resolve(cwd, v['auth-file']) } : {}),
+      ...(v['verify-key'] ? { verifyKey: path.resolve(cwd, v['verify-key']) } : {}),
     };
   }
   return { kind: 'oci', path: path.resolve(cwd, v['from-oci'] ?? ''), ...(v.ref ? { ref: v.ref } : {}) };

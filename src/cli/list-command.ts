@@ -31,8 +31,11 @@ export function describeSource(s: Source): string {
       return `tar ${s.file}`;
     case 'oci':
       return `oci ${s.path}${s.ref !== undefined ? ` (ref ${s.ref})` : ''}`;
-    case 'pull':
-      return `pull ${s.ref}${s.insecure ? ' (insecure)' : ''}`;
+    case 'pull': {
+      const extra = [s.insecure ? 'insecure' : undefined, s.verifyKey !== undefined ? `signed: ${s.verifyKey}` : undefined]
+        .filter((x): x is string => x !== undefined);
+      return `pull ${s.ref}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;
+    }
   }
 }
 

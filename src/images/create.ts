@@ -30,7 +30,7 @@ export type Source =
   }
   | { readonly kind: 'tar'; readonly file: string }
   | { readonly kind: 'oci'; readonly path: string; readonly ref?: string }
-  | { readonly kind: 'pull'; readonly ref: string; readonly insecure?: boolean; readonly authFile?: string };
+  | { readonly kind: 'pull'; readonly ref: string; readonly insecure?: boolean; readonly authFile?: string; readonly verifyKey?: string };
 
 export interface CreateOptions {
   readonly name: string;
@@ -83,7 +83,7 @@ export function renderDropIn(name: string, tree: string, source: Source): string
 export function sourceProblem(s: Source): string | undefined {
   // Paths end up in the drop-in's comment line: a newline there would add config lines.
   const text = s.kind === 'debootstrap' ? `${s.suite}${s.variant ?? ''}${s.mirror ?? ''}`
-    : s.kind === 'oci' ? `${s.path}${s.ref ?? ''}` : s.kind === 'pull' ? `${s.ref}${s.authFile ?? ''}` : s.file;
+    : s.kind === 'oci' ? `${s.path}${s.ref ?? ''}` : s.kind === 'pull' ? `${s.ref}${s.authFile ?? ''}${s.verifyKey ?? ''}` : s.file;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(text)) return 'control characters (a newline, …) are not allowed in a source';
   if (s.kind === 'debootstrap') {
@@ -96,6 +96,7 @@ export function sourceProblem(s: Source): string | undefined {
     const r = parseImageRef(s.ref);
     if ('error' in r) return r.error;
     if (s.authFile !== undefined && !s.authFile.startsWith('/')) return `the credentials file path must be absolute, found "${s.authFile}"`;
+    if (s.verifyKey !== undefined && !s.verifyKey.startsWith('/')) return `the key path must be absolute, found "${s.verifyKey}"`;
     return undefined;
   }
   if (s.kind === 'oci') {
@@ -280,6 +281,7 @@ async function createLocked(o: CreateOptions): Promise<Created> {
         ref, insecure: o.source.insecure ?? false, cache: path.join(o.store, '.blobs'), layout, log: o.log,
         ...(o.progress ? { progress: o.progress } : {}),
         ...(o.source.authFile ? { authFile: o.source.authFile } : {}),
+        ...(o.source.verifyKey ? { verifyKey: o.source.verifyKey } : {}),
       });
       if (o.replace && existing && sameBuild(recordedOrNothing(o.store, o.name), blobs, o.keepSetuid, limitsOf(o.caps ?? DEFAULT_CAPS))) {
         o.log(`"${o.name}" is up to date: ${o.source.ref} still names the image it was made from`);

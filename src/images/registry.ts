@@ -13,6 +13,7 @@ import { type Descriptor, type Index, MEDIA, digestProblem, isIndex, ociArch, pi
 import { type ImageRef, credentialHelperFor, credentialsFor, helperFoundNothing, helperServerAddress, parseChallenge, parseHelperCredentials, registryBase } from './reference.js';
 import { describeFetchError } from './fetch-error.js';
 import { verifyFile } from './oci.js';
+import { payloadProblem, readPublicKey, signatureLayers, signatureTag, signatureValid } from './signature.js';
 import { ownTag } from './owner.js';
 import { Meter, type ProgressFn } from './progress.js';
 
@@ -24,6 +25,8 @@ export interface PullOptions {
   readonly insecure: boolean;
   /** A Docker config.json with credentials; default ~/.docker/config.json when it exists. */
   readonly authFile?: string;
+  /** A public key (PEM): the image must carry a cosign signature that it verifies. */
+  readonly verifyKey?: string;
   /** Content-addressed blob cache (sha256/<hex>). */
   readonly cache: string;
   /** Where to write the OCI layout (created). */
@@ -169,6 +172,57 @@ async function fetchManifest(c: Client, reference: string, expect: string | unde
   return { bytes, mediaType };
 }
 
+/**
+ * Checks that a cosign signature of the manifest `digest`, stored under its signature tag,
+ * verifies with the public key in `keyFile` and names that digest; throws when none does.
+ */
+async function verifySignature(c: Client, digest: string, keyFile: string, name: string, log: (l: string) => void): Promise<void> {
+  let pem: string;
+  try {
+    pem = fs.readFileSync(keyFile, 'utf8');
+  } catch (e) {
+    throw fail(`cannot read the key ${keyFile} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const key = readPublicKey(pem);
+  if ('error' in key) throw fail(`${keyFile}: ${key.error}`);
+  const tag = signatureTag(digest);
+  const res = await c.get(`manifests/${tag}`, [MEDIA.manifest, MEDIA.dockerManifest].join(', '));
+  if (res.status === 404) {
+    await res.arrayBuffer();
+    throw fail(`${name} is not signed: the registry has no signature tag ${tag}`, 'sign it (cosign sign --key …), or leave out --verify-key');
+  }
+  if (!res.ok) throw fail(`${name}: the registry answered ${res.status} for the signature ${tag}`);
+  const layers = signatureLayers((await readLimited(res, 4 << 20, `signature ${tag}`)).toString('utf8'));
+  if ('error' in layers) throw fail(`${name}: ${layers.error}`);
+  let why = 'it holds no signed payload';
+  for (const l of layers) {
+    if (digestProblem(l.digest) || l.size > 1 << 20) continue;
+    const r = await c.get(`blobs/${l.digest}`);
+    if (!r.ok) {
+      await r.arrayBuffer();
+      why = `its payload ${l.digest} is missing (${r.status})`;
+      continue;
+    }
+    const payload = await readLimited(r, 1 << 20, `payload ${l.digest}`);
+    if (sha256(payload) !== l.digest) {
+      why = `its payload does not match its digest ${l.digest}`;
+      continue;
+    }
+    if (!signatureValid(key, payload, l.signature)) {
+      why = `its signature does not verify with ${keyFile}`;
+      continue;
+    }
+    const problem = payloadProblem(payload.toString('utf8'), digest);
+    if (problem) {
+      why = problem;
+      continue;
+    }
+    log(`verified the signature of ${name} (${digest.slice(0, 19)}…) with ${keyFile}`);
+    return;
+  }
+  throw fail(`${name}: no signature verifies: ${why}`, 'was it signed with the private key of this public key?');
+}
+
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 /** With a proxy in the environment, routes fetch through it (dist/proxy.cjs, beside this bundle). */
@@ -252,6 +306,8 @@ export async function pullImage(o: PullOptions): Promise<string[]> {
   fs.mkdirSync(path.join(o.layout, 'blobs', 'sha256'), { recursive: true });
   let top = await fetchManifest(c, o.ref.reference, o.ref.byDigest ? o.ref.reference : undefined, name);
   let desc: Descriptor = { mediaType: top.mediaType, digest: sha256(top.bytes), size: top.bytes.length };
+  // The digest the reference names is the one signed; what it leads to is reached by digest.
+  if (o.verifyKey !== undefined) await verifySignature(c, desc.digest, o.verifyKey, name, o.log);
   fs.writeFileSync(path.join(o.layout, 'blobs', 'sha256', desc.digest.slice(7)), top.bytes);
   for (let depth = 0; isIndex(top.mediaType); depth++) {
     if (depth > 3) throw fail(`${name}: image indexes nest too deeply`);

@@ -39,11 +39,16 @@ describe('sourceFromFlags', () => {
     ['--ref with --from-tar', { 'from-tar': 'a.tar', ref: 'x' }, /^--ref applies only with --from-oci$/],
     ['--insecure with --from-oci', { 'from-oci': 'layout', insecure: true }, /^--insecure applies only with --pull$/],
     ['--auth-file with --debootstrap', { debootstrap: 'bookworm', 'auth-file': 'a.json' }, /^--auth-file applies only with --pull$/],
+    ['--verify-key with --from-oci', { 'from-oci': 'layout', 'verify-key': 'cosign.pub' }, /^--verify-key applies only with --pull$/],
     ['an empty --variant with --from-oci', { 'from-oci': 'l', variant: '' }, /^--variant applies only/],
   ];
   for (const [what, flags, message] of foreign) {
     test(`an option of another source is a usage error: ${what}`, () => usage(() => sourceFromFlags(flags, '/'), message));
   }
+  test('--pull with a relative --verify-key, made absolute', () => {
+    assert.deepEqual(sourceFromFlags({ pull: 'a/b:1', 'verify-key': 'keys/cosign.pub' }, '/etc/chos.d'),
+      { kind: 'pull', ref: 'a/b:1', verifyKey: '/etc/chos.d/keys/cosign.pub' });
+  });
   test('each source takes its own options', () => {
     assert.equal(sourceFromFlags({ mmdebstrap: 'trixie', variant: 'minbase', mirror: 'http://m' }, '/').kind, 'debootstrap');
     assert.equal(sourceFromFlags({ 'from-oci': 'l', ref: 'v1' }, '/').kind, 'oci');

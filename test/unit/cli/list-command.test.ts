@@ -17,6 +17,8 @@ describe('describeSource', () => {
     [{ kind: 'oci', path: '/srv/images/app-oci', ref: '1.4' }, 'oci /srv/images/app-oci (ref 1.4)'],
     [{ kind: 'pull', ref: 'registry.example.org/base/rocky:9' }, 'pull registry.example.org/base/rocky:9'],
     [{ kind: 'pull', ref: 'lab:5000/x:1', insecure: true, authFile: '/root/auth.json' }, 'pull lab:5000/x:1 (insecure)'],
+    [{ kind: 'pull', ref: 'reg/x:1', verifyKey: '/etc/chos/cosign.pub' }, 'pull reg/x:1 (signed: /etc/chos/cosign.pub)'],
+    [{ kind: 'pull', ref: 'lab:5000/x:1', insecure: true, verifyKey: '/k.pub' }, 'pull lab:5000/x:1 (insecure, signed: /k.pub)'],
   ];
   for (const [source, text] of cases) {
     test(text, () => assert.equal(describeSource(source), text));

@@ -171,6 +171,22 @@ describe('sourceProblem: tar', () => {
   });
 });
 
+describe('sourceProblem: pull', () => {
+  const cases: ReadonlyArray<readonly [string, Source, string | undefined]> = [
+    ['a reference', { kind: 'pull', ref: 'reg.example.org:5000/team/img:1' }, undefined],
+    ['a reference with absolute credentials and key files', { kind: 'pull', ref: 'reg/img:1', authFile: '/root/auth.json', verifyKey: '/etc/chos/cosign.pub' }, undefined],
+    ['a relative credentials file', { kind: 'pull', ref: 'reg/img:1', authFile: 'auth.json' }, 'the credentials file path must be absolute, found "auth.json"'],
+    ['a relative key file', { kind: 'pull', ref: 'reg/img:1', verifyKey: 'cosign.pub' }, 'the key path must be absolute, found "cosign.pub"'],
+    ['a key path with a newline', { kind: 'pull', ref: 'reg/img:1', verifyKey: '/k.pub\nevil:/tmp' }, 'control characters (a newline, …) are not allowed in a source'],
+  ];
+  for (const [what, source, expected] of cases) {
+    test(`${what} is ${expected === undefined ? 'accepted' : 'refused'}`, () => assert.equal(sourceProblem(source), expected));
+  }
+  test('an invalid reference is refused with the reason', () => {
+    assert.match(sourceProblem({ kind: 'pull', ref: 'UPPER/Case' }) ?? '', /./);
+  });
+});
+
 describe('sourceProblem: oci', () => {
   const oci = (p: string, ref?: string): Source => (ref === undefined ? { kind: 'oci', path: p } : { kind: 'oci', path: p, ref });
   const cases: ReadonlyArray<readonly [string, Source, string | undefined]> = [
