@@ -5,9 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { type KeyObject, createHash, generateKeyPairSync, sign } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SIGNATURE_ANNOTATION, SIMPLE_SIGNING, signatureTag } from '../../src/images/signature.js';
 import {
   BASE_CONFIG, CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, WORLD, cannotRun, chos, createdTree, describeTree, ensureWorld, must, run,
   treeFile, userEnv, writeConfig,
@@ -66,6 +68,39 @@ function startRegistry(addr: string, dir: string, auth: 'none' | 'basic' | 'toke
   const p = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
   registries.push(p);
   waitForPort(addr, 'registry');
+}
+
+/** Uploads a blob to the anonymous registry (one monolithic PUT); returns its digest. */
+async function pushBlob(repo: string, bytes: Buffer): Promise<string> {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const started = await fetch(`http://${OPEN}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  assert.equal(started.status, 202);
+  const at = new URL(started.headers.get('location') ?? '', `http://${OPEN}`);
+  at.searchParams.set('digest', digest);
+  const put = await fetch(at, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(bytes) });
+  assert.equal(put.status, 201, await put.text());
+  return digest;
+}
+
+/** Stores a cosign-style signature (simple signing) of the manifest `signed` under the tag of `under`, as cosign sign does. */
+async function pushSignature(repo: string, under: string, signed: string, key: KeyObject): Promise<void> {
+  const payload = Buffer.from(JSON.stringify({
+    critical: { identity: { 'docker-reference': `${OPEN}/${repo}` }, image: { 'docker-manifest-digest': signed }, type: 'cosign container image signature' },
+    optional: null,
+  }));
+  const config = Buffer.from('{"architecture":"","config":{},"os":"","rootfs":{"type":"layers","diff_ids":[]}}');
+  const manifest = {
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: await pushBlob(repo, config), size: config.length },
+    layers: [{
+      mediaType: SIMPLE_SIGNING, digest: await pushBlob(repo, payload), size: payload.length,
+      annotations: { [SIGNATURE_ANNOTATION]: sign('sha256', payload, key).toString('base64') },
+    }],
+  };
+  const put = await fetch(`http://${OPEN}/v2/${repo}/manifests/${signatureTag(under)}`, {
+    method: 'PUT', headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }, body: JSON.stringify(manifest),
+  });
+  assert.equal(put.status, 201, await put.text());
 }
 
 function push(tag: string, to: string, creds?: string): void {
@@ -149,6 +184,48 @@ describe('chosctl create --pull', { skip }, () => {
       assert.notEqual(createdTree('moving'), second);
     } finally {
       chosctl(['remove', 'moving']);
+    }
+  });
+
+  it('with --verify-key, pulls only an image whose cosign signature verifies with the key and names its digest', async () => {
+    const keys = path.join(WORLD, 'keys');
+    fs.rmSync(keys, { recursive: true, force: true });
+    fs.mkdirSync(keys, { mode: 0o700 });
+    const ours = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const theirs = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const ourKey = path.join(keys, 'cosign.pub');
+    const theirKey = path.join(keys, 'other.pub');
+    fs.writeFileSync(ourKey, ours.publicKey.export({ type: 'spki', format: 'pem' }));
+    fs.writeFileSync(theirKey, theirs.publicKey.export({ type: 'spki', format: 'pem' }));
+    const digestOf = (tag: string): string => must('skopeo', ['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${OPEN}/chos/test:${tag}`]).trim();
+    const v2 = digestOf('v2');
+    const v3 = digestOf('v3');
+    const unsigned = chosctl(['create', 'signed', '--pull', `${OPEN}/chos/test:v2`, '--verify-key', ourKey]);
+    assert.equal(unsigned.status, 125);
+    assert.match(unsigned.stderr, new RegExp(`is not signed: the registry has no signature tag ${signatureTag(v2)}\nhint: sign it`));
+    await pushSignature('chos/test', v3, v3, ours.privateKey);
+    // Signed, but for another image: a signature of v3 stored as v2's.
+    await pushSignature('chos/test', v2, v3, ours.privateKey);
+    const elsewhere = chosctl(['create', 'signed', '--pull', `${OPEN}/chos/test:v2`, '--verify-key', ourKey]);
+    assert.equal(elsewhere.status, 125);
+    assert.match(elsewhere.stderr, new RegExp(`no signature verifies: the signature is for ${v3}, not ${v2}`));
+    const wrongKey = chosctl(['create', 'signed', '--pull', `${OPEN}/chos/test:v3`, '--verify-key', theirKey]);
+    assert.equal(wrongKey.status, 125);
+    assert.match(wrongKey.stderr, /no signature verifies: its signature does not verify with \S+other\.pub/);
+    assert.equal(fs.existsSync(path.join(`${CONFIG}.d`, 'signed.conf')), false);
+    assert.deepEqual(stagingLeft(), []);
+    const r = chosctl(['create', 'signed', '--pull', `${OPEN}/chos/test:v3`, '--verify-key', ourKey, '--keep-setuid']);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, new RegExp(`verified the signature of ${OPEN.replace(/\./g, '\\.')}/chos/test:v3 \\(${v3.slice(0, 19)}…\\) with ${ourKey}`));
+    assert.equal(describeTree(createdTree('signed')), describeTree(path.join(OCI, 'oracle', 'rootfs')));
+    try {
+      // Recorded: update checks the signature again, and the listing shows it.
+      const u = chosctl(['update', 'signed']);
+      assert.equal(u.status, 0, u.stderr);
+      assert.match(u.stdout, /verified the signature of/);
+      assert.match(chosctl(['list']).stdout, new RegExp(`^signed .* pull ${OPEN.replace(/\./g, '\\.')}/chos/test:v3 \\(signed: ${ourKey}\\)$`, 'm'));
+    } finally {
+      chosctl(['remove', 'signed']);
     }
   });
 
