@@ -292,12 +292,17 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
   });
 
   it('chosctl sshd-config --install writes the drop-in the system sshd reads, and keeps the old one when sshd -t refuses', () => {
-    // In a mount namespace of its own, over a scratch sshd_config.d: the host's sshd is untouched.
+    // In a mount namespace of its own, over a copy of /etc/ssh with an empty sshd_config.d
+    // (and host keys, which sshd -t wants, made there if the host has none): the host's sshd
+    // configuration is untouched.
     const dir = '/etc/ssh/sshd_config.d';
+    const copy = path.join(WORLD, 'etc-ssh');
+    fs.rmSync(copy, { recursive: true, force: true });
     const login = path.join(PKG, 'bin', 'chos-login');
     const effective = (user: string): string => `/usr/sbin/sshd -T -C user=${user},host=localhost,addr=127.0.0.1 | grep -E '^(forcecommand|acceptenv) '`;
     const script = [
-      `mount -t tmpfs chos-e2e-sshd ${dir} || exit 90`,
+      `cp -a /etc/ssh ${copy} && mount --bind ${copy} /etc/ssh || exit 90`,
+      `rm -f ${dir}/* && { ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1 || ssh-keygen -q -A; } || exit 90`,
       `"$0" sshd-config --group ${GROUP} --login ${login} --install || exit 91`,
       `cat ${dir}/chos.conf; echo ---`,
       `${effective(USER)}; echo ---`,
@@ -308,6 +313,7 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
       `cat ${dir}/chos.conf; ls ${dir}`,
     ].join('\n');
     const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, CHOSCTL], { encoding: 'utf8' });
+    fs.rmSync(copy, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
     const [installed, moved, untouched, refused] = r.stdout.split('---\n');
     assert.equal(installed, `chosctl: wrote ${dir}/chos.conf; sshd -t accepts it. Reload sshd to apply it.\n${must(CHOSCTL, ['sshd-config', '--group', GROUP, '--login', login])}`);
