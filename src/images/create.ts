@@ -71,6 +71,27 @@ export function sameBuild(previous: Recorded | undefined, blobs: readonly string
     && previous.keepSetuid === keepSetuid && was.maxBytes === limits.maxBytes && was.maxEntries === limits.maxEntries;
 }
 
+/** The programs a source needs on the PATH, each with the Debian package that has it. Pure. */
+export function toolsFor(s: Source): ReadonlyArray<readonly [string, string]> {
+  // Every source ends with passes in the sandbox (device nodes, setuid bits).
+  const sandbox: ReadonlyArray<readonly [string, string]> = [['bwrap', 'bubblewrap'], ['tar', 'tar']];
+  if (s.kind === 'debootstrap') return [[s.tool ?? 'debootstrap', s.tool ?? 'debootstrap'], ...sandbox];
+  return sandbox;
+}
+
+/** The first of `tools` that no directory of `searchPath` (a PATH value) holds as an executable file. */
+function firstMissing(tools: ReadonlyArray<readonly [string, string]>, searchPath: string): readonly [string, string] | undefined {
+  const dirs = searchPath.split(':').filter((d) => d.startsWith('/'));
+  return tools.find(([cmd]) => !dirs.some((d) => {
+    try {
+      fs.accessSync(path.join(d, cmd), fs.constants.X_OK);
+      return fs.statSync(path.join(d, cmd)).isFile();
+    } catch {
+      return false;
+    }
+  }));
+}
+
 /** The drop-in that registers a created environment. Pure. */
 export function renderDropIn(name: string, tree: string, source: Source): string {
   const from = source.kind === 'tar' ? `--from-tar ${source.file}`
@@ -211,6 +232,8 @@ export async function create(o: CreateOptions): Promise<Created> {
   if (o.name === 'root' || o.name === 'default') throw new ChosError('invalid-name', `"${o.name}" is reserved`, { hint: 'pick another name; point default at it in /etc/chos' });
   const bad = sourceProblem(o.source);
   if (bad) throw new ChosError('usage', bad);
+  const missing = firstMissing(toolsFor(o.source), process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin');
+  if (missing) throw new ChosError('setup-failed', `${missing[0]} is not installed (or not on the PATH); nothing was changed`, { hint: `apt-get install ${missing[1]}` });
   if (o.source.kind === 'tar' && !fs.existsSync(o.source.file)) throw new ChosError('usage', `archive not found: ${o.source.file}`);
   if (o.source.kind === 'oci' && !fs.existsSync(o.source.path)) throw new ChosError('usage', `image not found: ${o.source.path}`);
   // One create, update or remove of a name at a time: from the check that it exists to the end.

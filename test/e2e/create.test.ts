@@ -121,6 +121,23 @@ describe('chosctl create', { skip }, () => {
     assert.deepEqual(stagingLeft(), []);
   });
 
+  it('says which program is missing before it writes anything', () => {
+    // A PATH with what bin/chosctl and Node need, and tar, but no bwrap.
+    const bin = path.join(WORLD, 'no-bwrap-bin');
+    const store = path.join(WORLD, 'no-bwrap-store');
+    fs.rmSync(bin, { recursive: true, force: true });
+    fs.rmSync(store, { recursive: true, force: true });
+    fs.mkdirSync(bin);
+    for (const t of ['sh', 'node', 'readlink', 'tar']) fs.symlinkSync(must('sh', ['-c', `command -v ${t}`]).trim(), path.join(bin, t));
+    const r = run(CHOSCTL, ['create', 'nobwrap', '--from-tar', rootfs, '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', store],
+      { env: { ...process.env, PATH: bin } });
+    fs.rmSync(bin, { recursive: true, force: true });
+    assert.equal(r.status, 125, r.stdout);
+    assert.equal(r.stderr, 'chosctl: error: bwrap is not installed (or not on the PATH); nothing was changed\nhint: apt-get install bubblewrap\n');
+    assert.equal(fs.existsSync(store), false, 'not even the store was made');
+    assert.equal(registered('nobwrap'), false);
+  });
+
   it('undoes a removal that setup refuses (default still names it), changing nothing', () => {
     writeConfig(BASE_CONFIG.replace('default:debian12', 'default:fromtar'));
     assert.equal(run(CHOSCTL, ['setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]).status, 0);

@@ -4,7 +4,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_STORE, type Recorded, type Source, renderDropIn, sameBuild, sourceProblem } from '../../../src/images/create.js';
+import { DEFAULT_STORE, type Recorded, type Source, renderDropIn, sameBuild, sourceProblem, toolsFor } from '../../../src/images/create.js';
 
 const TREE = '/var/lib/chos/envs/el9/trees/1764121500000-4242';
 
@@ -246,4 +246,19 @@ describe('sameBuild', () => {
   for (const [what, previous, now, keepSetuid, limits] of differs) {
     test(`${what}: build again`, () => assert.equal(sameBuild(previous, now, keepSetuid, limits), false));
   }
+});
+
+describe('toolsFor', () => {
+  const sandbox = [['bwrap', 'bubblewrap'], ['tar', 'tar']];
+  test('an archive, an image and a pull need bubblewrap and tar', () => {
+    assert.deepEqual(toolsFor({ kind: 'tar', file: '/a.tar' }), sandbox);
+    assert.deepEqual(toolsFor({ kind: 'oci', path: '/img' }), sandbox);
+    assert.deepEqual(toolsFor({ kind: 'pull', ref: 'reg/img:1' }), sandbox);
+  });
+  test('debootstrap first, then the sandbox\'s tools', () => {
+    assert.deepEqual(toolsFor({ kind: 'debootstrap', suite: 'bookworm' }), [['debootstrap', 'debootstrap'], ...sandbox]);
+  });
+  test('mmdebstrap when it is the tool', () => {
+    assert.deepEqual(toolsFor({ kind: 'debootstrap', suite: 'trixie', tool: 'mmdebstrap' }), [['mmdebstrap', 'mmdebstrap'], ...sandbox]);
+  });
 });
