@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { EnvEntry } from '../config/chos-file.js';
 import { nameProblem } from '../config/names.js';
 import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
@@ -236,6 +237,8 @@ export async function create(o: CreateOptions): Promise<Created> {
   if (missing) throw new ChosError('setup-failed', `${missing[0]} is not installed (or not on the PATH); nothing was changed`, { hint: `apt-get install ${missing[1]}` });
   if (o.source.kind === 'tar' && !fs.existsSync(o.source.file)) throw new ChosError('usage', `archive not found: ${o.source.file}`);
   if (o.source.kind === 'oci' && !fs.existsSync(o.source.path)) throw new ChosError('usage', `image not found: ${o.source.path}`);
+  // Checked before the lock, which makes the store, so that a taken name changes nothing.
+  checkName(o, path.join(dropInDir(o.chosFile), `${o.name}.conf`));
   // One create, update or remove of a name at a time: from the check that it exists to the end.
   const unlock = lockName(o.store, o.name, o.log);
   try {
@@ -245,8 +248,8 @@ export async function create(o: CreateOptions): Promise<Created> {
   }
 }
 
-async function createLocked(o: CreateOptions): Promise<Created> {
-  const dropIn = path.join(dropInDir(o.chosFile), `${o.name}.conf`);
+/** The entry of the name being updated (undefined for a create); throws when the name is taken (create) or not chosctl's (update). */
+function checkName(o: CreateOptions, dropIn: string): EnvEntry | undefined {
   const cfg = loadConfig({ chosFile: o.chosFile });
   const existing = cfg.chos.entries.find((e) => e.name === o.name);
   if (existing && !(o.replace && existing.file === dropIn)) {
@@ -255,6 +258,13 @@ async function createLocked(o: CreateOptions): Promise<Created> {
     });
   }
   if (o.replace && !existing) throw new ChosError('unknown-environment', `no environment "${o.name}" created by chosctl`, { hint: 'chosctl create it first' });
+  return existing;
+}
+
+async function createLocked(o: CreateOptions): Promise<Created> {
+  const dropIn = path.join(dropInDir(o.chosFile), `${o.name}.conf`);
+  // Again under the lock: another run may have made or removed the name while this one waited.
+  const existing = checkName(o, dropIn);
 
   // Only root may reach trees through the store: they may hold setuid files or file
   // capabilities (--keep-setuid). Users reach them only through the prepared (nosuid) roots.

@@ -138,6 +138,15 @@ describe('chosctl create', { skip }, () => {
     assert.equal(registered('nobwrap'), false);
   });
 
+  it('refuses a name the configuration already has before it writes anything', () => {
+    const store = path.join(WORLD, 'untouched-store');
+    fs.rmSync(store, { recursive: true, force: true });
+    const r = chosctl(['create', 'debian11', '--from-tar', rootfs], store);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^chosctl: error: environment "debian11" already exists \(\S+\/chos:\d+\)\nhint: pick another name\n$/);
+    assert.equal(fs.existsSync(store), false, 'not even the store was made');
+  });
+
   it('undoes a removal that setup refuses (default still names it), changing nothing', () => {
     writeConfig(BASE_CONFIG.replace('default:debian12', 'default:fromtar'));
     assert.equal(run(CHOSCTL, ['setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]).status, 0);
