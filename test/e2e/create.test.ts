@@ -7,15 +7,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runTag } from '../../src/images/owner.js';
 import { sandboxArgs, systemView } from '../../src/images/sandbox.js';
 import {
-  BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, TREES, USER, WORLD, asUser, cannotRun, chos, ensureWorld, must, run, treeFile,
-  userEnv, writeConfig,
+  BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, STORE, SYSCONFIG, TREES, USER, WORLD, asUser, cannotRun, chos, ensureWorld, must,
+  run, stagingLeft, treeFile, userEnv, writeConfig,
 } from './harness.js';
 
 const missing = ['bwrap', 'zstd'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
 const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install bubblewrap zstd)` : undefined);
-const STORE = path.join(WORLD, 'store');
 const ARCHIVES = path.join(WORLD, 'archives');
 const DROP_INS = `${CONFIG}.d`;
 const SENTINEL = path.join(WORLD, 'sentinel');
@@ -26,8 +26,7 @@ function chosctl(args: string[], store = STORE): ReturnType<typeof run> {
 
 /** This process's run tag ("PID.STARTTIME"), as chosctl names a live run. */
 function runTagOfThisProcess(): string {
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  return `${process.pid}.${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''}`;
+  return runTag() ?? assert.fail('no start time in /proc/self/stat');
 }
 
 /** A ustar archive written byte by byte, so the test controls every hostile detail. */
@@ -60,11 +59,6 @@ function tarOf(entries: Array<{ name: string; type?: '0' | '1' | '2' | '3' | '5'
 
 function registered(name: string): boolean {
   return fs.existsSync(path.join(DROP_INS, `${name}.conf`));
-}
-
-function stagingLeft(): string[] {
-  const d = path.join(STORE, '.staging');
-  return fs.existsSync(d) ? fs.readdirSync(d) : [];
 }
 
 describe('chosctl create', { skip }, () => {

@@ -15,6 +15,8 @@ export const ETC = path.join(WORLD, 'etc');
 export const CONFIG = path.join(ETC, 'chos');
 export const SYSCONFIG = path.join(ETC, 'sysconfig-chos');
 export const RUN_DIR = '/run/chos-e2e';
+/** The store of the environments the image tests create (chosctl create --store). */
+export const STORE = path.join(WORLD, 'store');
 export const TREES = process.env['CHOS_TEST_TREES'] ?? '/var/cache/chos-test/trees';
 export const USER = 'chos-e2e';
 export const GROUP = 'chos-e2e-extra';
@@ -156,6 +158,12 @@ export function treeFile(suite: string, rel: string): string {
 /** Every path with type, mode, owner, link target and content digest; device nodes left out. */
 export function describeTree(root: string): string {
   return must('sh', ['-c', `cd ${root} && find . ! -type c ! -type b -printf '%p %y %m %U %G %l\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum`]);
+}
+
+/** What is left in the store's staging directory (nothing, after any run that ended). */
+export function stagingLeft(): string[] {
+  const d = path.join(STORE, '.staging');
+  return fs.existsSync(d) ? fs.readdirSync(d) : [];
 }
 
 export function createdTree(name: string): string {

@@ -9,11 +9,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, TREES, WORLD, BASE_CONFIG, cannotRun, chos, createdTree, describeTree, ensureWorld, must, run, treeFile, userEnv, writeConfig } from './harness.js';
+import {
+  BASE_CONFIG, CHOSCTL, CONFIG, RUN_DIR, STORE, SYSCONFIG, TREES, WORLD, cannotRun, chos, createdTree, describeTree, ensureWorld,
+  must, run, treeFile, userEnv, writeConfig,
+} from './harness.js';
 
 const missing = ['bwrap', 'umoci', 'skopeo'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
 const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install bubblewrap umoci skopeo)` : undefined);
-const STORE = path.join(WORLD, 'store');
 const OCI = path.join(WORLD, 'oci');
 const LAYOUT = path.join(OCI, 'layout');
 const DROP_INS = `${CONFIG}.d`;

@@ -11,13 +11,12 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SIGNATURE_ANNOTATION, SIMPLE_SIGNING, signatureTag } from '../../src/images/signature.js';
 import {
-  BASE_CONFIG, CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, WORLD, cannotRun, chos, createdTree, describeTree, ensureWorld, must, run,
-  treeFile, userEnv, writeConfig,
+  BASE_CONFIG, CHOSCTL, CONFIG, RUN_DIR, STORE, SYSCONFIG, WORLD, cannotRun, chos, createdTree, describeTree, ensureWorld, must,
+  run, stagingLeft, treeFile, userEnv, writeConfig,
 } from './harness.js';
 
 const missing = ['docker-registry', 'skopeo', 'umoci', 'htpasswd', 'bwrap', 'openssl'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
 const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install docker-registry skopeo umoci apache2-utils bubblewrap openssl)` : undefined);
-const STORE = path.join(WORLD, 'store');
 const REG = path.join(WORLD, 'registry');
 const OCI = path.join(WORLD, 'oci');
 const OPEN = '127.0.0.1:5011';
@@ -27,11 +26,6 @@ const TOKEN_SERVICE = '127.0.0.1:5033';
 const PROXY = '127.0.0.1:5034';
 const AUTH_PROXY = '127.0.0.1:5035'; // wants credentials
 const registries: ChildProcess[] = [];
-
-function stagingLeft(): string[] {
-  const d = path.join(STORE, '.staging');
-  return fs.existsSync(d) ? fs.readdirSync(d) : [];
-}
 
 function chosctl(args: string[]): ReturnType<typeof run> {
   return run(CHOSCTL, [...args, '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]);
