@@ -160,7 +160,11 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
       throw new ChosError('usage', `unexpected argument "${positionals[1]}"`, { hint: "run 'chosctl help'" });
     }
     const misplaced = command === undefined ? undefined : misplacedOption(command, Object.keys(values));
-    if (misplaced) throw new ChosError('usage', misplaced, { hint: "run 'chosctl help'" });
+    if (misplaced) {
+      throw new ChosError('usage', misplaced, {
+        hint: command === 'update' ? 'update rebuilds from the recorded source and options; to change them, remove and create again' : "run 'chosctl help'",
+      });
+    }
     const runDir = values['run-dir'] ?? (io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR);
     switch (command) {
       case 'help':

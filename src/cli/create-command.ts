@@ -97,9 +97,7 @@ export async function createCommand(command: 'create' | 'update', name: string |
   let keepSetuid = values['keep-setuid'] ?? false;
   let limits: Limits = {};
   if (command === 'update') {
-    if (values.debootstrap !== undefined || values.mmdebstrap !== undefined || values['from-tar'] !== undefined || values['from-oci'] !== undefined || values.pull !== undefined) {
-      throw new ChosError('usage', 'chosctl update rebuilds from the recorded source; to change it, remove and create again');
-    }
+    // (Source options given to update are refused before this: see misplacedOption.)
     const rec = recorded(store, name);
     source = rec.source;
     keepSetuid = values['keep-setuid'] ?? rec.keepSetuid;

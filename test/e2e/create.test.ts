@@ -110,7 +110,11 @@ describe('chosctl create', { skip }, () => {
     assert.match(ref.stderr, /^chosctl: error: --ref applies only with --from-oci\n/);
     const update = chosctl(['update', 'fromtar', '--auth-file', '/nonexistent']);
     assert.equal(update.status, 2);
-    assert.match(update.stderr, /^chosctl: error: --auth-file does not apply to "chosctl update"/);
+    assert.equal(update.stderr, 'chosctl: error: --auth-file does not apply to "chosctl update" (it is an option of create)\n'
+      + 'hint: update rebuilds from the recorded source and options; to change them, remove and create again\n');
+    const source = chosctl(['update', 'fromtar', '--from-tar', rootfs]);
+    assert.equal(source.status, 2);
+    assert.match(source.stderr, /^chosctl: error: --from-tar does not apply to "chosctl update" \(it is an option of create\)\nhint: update rebuilds/);
     assert.deepEqual(fs.readdirSync(DROP_INS), before);
     assert.deepEqual(stagingLeft(), []);
   });
