@@ -14,7 +14,7 @@ import { unmountAndRemove } from '../prepare/mounts.js';
 import { lockName } from './lock.js';
 import { RUN_TAG_ENV, killTagged, ownTag, ownedByOtherLiveRun, tagAlive, tagOfName, tagOfTemporary } from './owner.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
-import { compressionOf, streamArchive } from './stream.js';
+import { type Compression, compressionOf, streamArchive } from './stream.js';
 import { Meter, type ProgressFn } from './progress.js';
 import { type Caps, DEFAULT_CAPS, type Holds, type Limits, limitsOf, listingHolds, readLimits } from './tar-listing.js';
 import { applyLayers, dockerSaveLayers, layoutLayers, removeDeadScratch, removeScratch, verifyLayers } from './oci.js';
@@ -72,12 +72,16 @@ export function sameBuild(previous: Recorded | undefined, blobs: readonly string
     && previous.keepSetuid === keepSetuid && was.maxBytes === limits.maxBytes && was.maxEntries === limits.maxEntries;
 }
 
-/** The programs a source needs on the PATH, each with the Debian package that has it. Pure. */
-export function toolsFor(s: Source): ReadonlyArray<readonly [string, string]> {
+/**
+ * The programs a source needs on the PATH, each with the Debian package that has it; for an
+ * archive, the decompressor its first bytes call for too (gzip is always there). Pure.
+ */
+export function toolsFor(s: Source, compression: Compression = 'plain'): ReadonlyArray<readonly [string, string]> {
   // Every source ends with passes in the sandbox (device nodes, setuid bits).
   const sandbox: ReadonlyArray<readonly [string, string]> = [['bwrap', 'bubblewrap'], ['tar', 'tar']];
   if (s.kind === 'debootstrap') return [[s.tool ?? 'debootstrap', s.tool ?? 'debootstrap'], ...sandbox];
-  return sandbox;
+  const decompressor = compression === 'zstd' ? [['zstd', 'zstd'] as const] : compression === 'xz' ? [['xz', 'xz-utils'] as const] : [];
+  return [...sandbox, ...decompressor];
 }
 
 /** The first of `tools` that no directory of `searchPath` (a PATH value) holds as an executable file. */
@@ -233,10 +237,12 @@ export async function create(o: CreateOptions): Promise<Created> {
   if (o.name === 'root' || o.name === 'default') throw new ChosError('invalid-name', `"${o.name}" is reserved`, { hint: 'pick another name; point default at it in /etc/chos' });
   const bad = sourceProblem(o.source);
   if (bad) throw new ChosError('usage', bad);
-  const missing = firstMissing(toolsFor(o.source), process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin');
-  if (missing) throw new ChosError('setup-failed', `${missing[0]} is not installed (or not on the PATH); nothing was changed`, { hint: `apt-get install ${missing[1]}` });
   if (o.source.kind === 'tar' && !fs.existsSync(o.source.file)) throw new ChosError('usage', `archive not found: ${o.source.file}`);
   if (o.source.kind === 'oci' && !fs.existsSync(o.source.path)) throw new ChosError('usage', `image not found: ${o.source.path}`);
+  const archive = o.source.kind === 'tar' ? o.source.file : o.source.kind === 'oci' && fs.statSync(o.source.path).isFile() ? o.source.path : undefined;
+  const tools = toolsFor(o.source, archive === undefined ? 'plain' : compressionOf(archive));
+  const missing = firstMissing(tools, process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin');
+  if (missing) throw new ChosError('setup-failed', `${missing[0]} is not installed (or not on the PATH); nothing was changed`, { hint: `apt-get install ${missing[1]}` });
   // Checked before the lock, which makes the store, so that a taken name changes nothing.
   checkName(o, path.join(dropInDir(o.chosFile), `${o.name}.conf`));
   // One create, update or remove of a name at a time: from the check that it exists to the end.

@@ -127,11 +127,16 @@ describe('chosctl create', { skip }, () => {
     fs.rmSync(store, { recursive: true, force: true });
     fs.mkdirSync(bin);
     for (const t of ['sh', 'node', 'readlink', 'tar']) fs.symlinkSync(must('sh', ['-c', `command -v ${t}`]).trim(), path.join(bin, t));
-    const r = run(CHOSCTL, ['create', 'nobwrap', '--from-tar', rootfs, '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', store],
-      { env: { ...process.env, PATH: bin } });
-    fs.rmSync(bin, { recursive: true, force: true });
+    const args = ['create', 'nobwrap', '--from-tar', rootfs, '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', store];
+    const r = run(CHOSCTL, args, { env: { ...process.env, PATH: bin } });
     assert.equal(r.status, 125, r.stdout);
     assert.equal(r.stderr, 'chosctl: error: bwrap is not installed (or not on the PATH); nothing was changed\nhint: apt-get install bubblewrap\n');
+    // With bwrap, the zstd archive still wants zstd.
+    fs.symlinkSync(must('sh', ['-c', 'command -v bwrap']).trim(), path.join(bin, 'bwrap'));
+    const z = run(CHOSCTL, args, { env: { ...process.env, PATH: bin } });
+    fs.rmSync(bin, { recursive: true, force: true });
+    assert.equal(z.status, 125, z.stdout);
+    assert.equal(z.stderr, 'chosctl: error: zstd is not installed (or not on the PATH); nothing was changed\nhint: apt-get install zstd\n');
     assert.equal(fs.existsSync(store), false, 'not even the store was made');
     assert.equal(registered('nobwrap'), false);
   });

@@ -258,6 +258,14 @@ describe('toolsFor', () => {
   test('debootstrap first, then the sandbox\'s tools', () => {
     assert.deepEqual(toolsFor({ kind: 'debootstrap', suite: 'bookworm' }), [['debootstrap', 'debootstrap'], ...sandbox]);
   });
+  test('an archive\'s decompressor: zstd, or xz from xz-utils; gzip and plain need none', () => {
+    const tar: Source = { kind: 'tar', file: '/a.tar' };
+    assert.deepEqual(toolsFor(tar, 'zstd'), [...sandbox, ['zstd', 'zstd']]);
+    assert.deepEqual(toolsFor(tar, 'xz'), [...sandbox, ['xz', 'xz-utils']]);
+    assert.deepEqual(toolsFor(tar, 'gzip'), sandbox);
+    assert.deepEqual(toolsFor(tar, 'plain'), sandbox);
+    assert.deepEqual(toolsFor({ kind: 'oci', path: '/img.tar.zst' }, 'zstd'), [...sandbox, ['zstd', 'zstd']]);
+  });
   test('mmdebstrap when it is the tool', () => {
     assert.deepEqual(toolsFor({ kind: 'debootstrap', suite: 'trixie', tool: 'mmdebstrap' }), [['mmdebstrap', 'mmdebstrap'], ...sandbox]);
   });
