@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { describeDiagnostic } from '../config/diagnostic.js';
 import { Exit } from '../errors.js';
-import { type Source, recorded } from '../images/create.js';
+import { type Source, recordedOrNothing } from '../images/create.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import type { Io } from './io.js';
 
@@ -54,14 +54,10 @@ export function listCommand(io: Io, o: { config?: string | undefined; sysconfig?
   const dropIns = dropInDir(cfg.chosFile);
   const rows: ListRow[] = cfg.chos.entries.map((e) => {
     const file = e.file ?? cfg.chosFile;
-    let source: string | undefined;
     // A drop-in named after its environment is chosctl's: the store says what made it (when
     // this user may read the store, which is root's alone).
-    if (e.aliasOf === undefined && file === path.join(dropIns, `${e.name}.conf`)) {
-      try {
-        source = describeSource(recorded(o.store, e.name).source);
-      } catch { /* not readable, or not made by chosctl */ }
-    }
+    const made = e.aliasOf === undefined && file === path.join(dropIns, `${e.name}.conf`) ? recordedOrNothing(o.store, e.name) : undefined;
+    const source = made === undefined ? undefined : describeSource(made.source);
     return {
       name: e.name, path: e.aliasOf !== undefined ? `-> ${e.aliasOf}` : e.path, ...(e.aliasOf !== undefined ? { aliasOf: e.aliasOf } : {}),
       file, line: e.line, ...(source !== undefined ? { source } : {}),

@@ -454,7 +454,7 @@ export function pruneCache(store: string, log: (l: string) => void): void {
 }
 
 /** What create recorded for NAME, or undefined when there is nothing readable. */
-function recordedOrNothing(store: string, name: string): Recorded | undefined {
+export function recordedOrNothing(store: string, name: string): Recorded | undefined {
   try {
     return recorded(store, name);
   } catch {
@@ -483,7 +483,7 @@ export function remove(name: string, chosFile: string, store: string, runDir: st
   const why = nameProblem(name);
   if (why) throw new ChosError('invalid-name', `invalid environment name "${name}": ${why}`);
   // Checked before the lock (which makes the store) and again under it.
-  missingDropIn(name, chosFile);
+  createdDropIn(name, chosFile);
   const unlock = lockName(store, name, log);
   try {
     removeLocked(name, chosFile, store, runDir, setup, log);
@@ -492,19 +492,19 @@ export function remove(name: string, chosFile: string, store: string, runDir: st
   }
 }
 
-/** Throws when NAME has no drop-in of chosctl's. */
-function missingDropIn(name: string, chosFile: string): void {
+/** The drop-in chosctl wrote for NAME; throws when there is none. */
+function createdDropIn(name: string, chosFile: string): string {
   const dropIn = path.join(dropInDir(chosFile), `${name}.conf`);
   if (!fs.existsSync(dropIn)) {
     throw new ChosError('unknown-environment', `no environment "${name}" created by chosctl (${dropIn} does not exist)`, {
       hint: 'environments listed in /etc/chos itself are removed by editing that file',
     });
   }
+  return dropIn;
 }
 
 function removeLocked(name: string, chosFile: string, store: string, runDir: string, setup: () => void, log: (l: string) => void): void {
-  missingDropIn(name, chosFile);
-  const dropIn = path.join(dropInDir(chosFile), `${name}.conf`);
+  const dropIn = createdDropIn(name, chosFile);
   const saved = fs.readFileSync(dropIn);
   fs.rmSync(dropIn);
   try {
