@@ -196,13 +196,13 @@ describe('chosctl create', { skip }, () => {
   });
 
   const hostile: Array<[string, Parameters<typeof tarOf>[0], RegExp]> = [
-    ['a name with ".."', [{ name: 'ok', type: '5' }, { name: '../../../../../../../var/tmp/chos-e2e/sentinel', data: 'pwned\n' }], /outside the tree/],
-    ['an absolute name', [{ name: '/var/tmp/chos-e2e/sentinel', data: 'pwned\n' }], /outside the tree/],
-    ['a file written through a symlink of the same archive', [{ name: 'esc', type: '2', link: '/var/tmp/chos-e2e' }, { name: 'esc/sentinel', data: 'pwned\n' }], /goes through the symlink "esc"/],
+    ['a name with ".."', [{ name: 'ok', type: '5' }, { name: `../../../../../../..${WORLD}/sentinel`, data: 'pwned\n' }], /outside the tree/],
+    ['an absolute name', [{ name: `${WORLD}/sentinel`, data: 'pwned\n' }], /outside the tree/],
+    ['a file written through a symlink of the same archive', [{ name: 'esc', type: '2', link: WORLD }, { name: 'esc/sentinel', data: 'pwned\n' }], /goes through the symlink "esc"/],
     // GNU tar's listing already strips the leading "../" of link targets; either way it is refused.
     ['a hard link out of the tree', [{ name: 'h', type: '1', link: '../../../../../../etc/passwd' }], /hard link "h" points (outside|to "etc\/passwd", which is not an earlier member)/],
     ['a hard link to a later member', [{ name: 'h', type: '1', link: 'later' }, { name: 'later', data: 'x' }], /not an earlier member/],
-    ['a link replacing a directory', [{ name: 'd', type: '5' }, { name: 'd', type: '2', link: '/var/tmp/chos-e2e' }], /replaces a directory/],
+    ['a link replacing a directory', [{ name: 'd', type: '5' }, { name: 'd', type: '2', link: WORLD }], /replaces a directory/],
   ];
   for (const [what, entries, message] of hostile) {
     it(`refuses an archive with ${what}, touching nothing outside staging`, () => {

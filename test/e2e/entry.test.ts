@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  CHOS, RELEASES, SITE_DIR, USER, asUser, cannotRun, chos, ensureWorld, treeFile, userEnv, userInfo,
+  CHOS, RELEASES, SITE_DIR, USER, WORLD, asUser, cannotRun, chos, ensureWorld, treeFile, userEnv, userInfo,
 } from './harness.js';
 
 const skip = cannotRun();
@@ -211,8 +211,8 @@ describe('identity and host integration inside', { skip }, () => {
   });
 
   it('goes to $HOME when the working directory does not exist inside', () => {
-    fs.mkdirSync('/var/tmp/chos-e2e/only-on-host', { recursive: true, mode: 0o755 });
-    const r = chos(['pwd'], { env: userEnv({ CHOS: 'debian11' }), cwd: '/var/tmp/chos-e2e/only-on-host' });
+    fs.mkdirSync(path.join(WORLD, 'only-on-host'), { recursive: true, mode: 0o755 });
+    const r = chos(['pwd'], { env: userEnv({ CHOS: 'debian11' }), cwd: path.join(WORLD, 'only-on-host') });
     assert.equal(r.stdout, `${userInfo().home}\n`);
   });
 });

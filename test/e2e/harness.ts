@@ -7,20 +7,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
-export const WORLD = '/var/tmp/chos-e2e';
+// Each may be moved by the environment, so that two test runs on one machine keep apart.
+const E = process.env;
+export const WORLD = E['CHOS_E2E_WORLD'] ?? '/var/tmp/chos-e2e';
 export const PKG = path.join(WORLD, 'pkg');
 export const CHOS = path.join(PKG, 'bin', 'chos');
 export const CHOSCTL = path.join(PKG, 'bin', 'chosctl');
 export const ETC = path.join(WORLD, 'etc');
 export const CONFIG = path.join(ETC, 'chos');
 export const SYSCONFIG = path.join(ETC, 'sysconfig-chos');
-export const RUN_DIR = '/run/chos-e2e';
+export const RUN_DIR = E['CHOS_E2E_RUN_DIR'] ?? '/run/chos-e2e';
 /** The store of the environments the image tests create (chosctl create --store). */
 export const STORE = path.join(WORLD, 'store');
 export const TREES = process.env['CHOS_TEST_TREES'] ?? '/var/cache/chos-test/trees';
-export const USER = 'chos-e2e';
-export const GROUP = 'chos-e2e-extra';
-export const SITE_DIR = '/chos-e2e-site';
+export const USER = E['CHOS_E2E_USER'] ?? 'chos-e2e';
+export const GROUP = `${USER}-extra`;
+export const SITE_DIR = E['CHOS_E2E_SITE'] ?? '/chos-e2e-site';
 
 export const RELEASES = [
   { name: 'debian11', suite: 'bullseye', major: '11' },

@@ -150,8 +150,8 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
     ['garbage', () => choose('\u0001../../etc;rm -rf /\n'), /ignoring the invalid environment name from ~\/\.chos/],
     ['a symlink to a file the user cannot read', () => {
       choose(undefined);
-      fs.writeFileSync('/var/tmp/chos-e2e/secret', 'debian11\n', { mode: 0o600 });
-      fs.symlinkSync('/var/tmp/chos-e2e/secret', path.join(userInfo().home, '.chos'));
+      fs.writeFileSync(path.join(WORLD, 'secret'), 'debian11\n', { mode: 0o600 });
+      fs.symlinkSync(path.join(WORLD, 'secret'), path.join(userInfo().home, '.chos'));
     }, /~\/\.chos cannot be read; ignoring it/],
     ['a FIFO', () => {
       choose(undefined);

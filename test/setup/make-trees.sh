@@ -8,9 +8,10 @@ mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
 # Beyond minbase: what ssh-based tests run inside (scp -O, sftp-server, rsync).
-include=openssh-client,openssh-sftp-server,rsync
-build() { # suite
+base=openssh-client,openssh-sftp-server,rsync
+build() { # suite [extra packages]
   dest=$cache/$1
+  include=$base${2:+,$2}
   [ "$(cat "$dest.complete" 2>/dev/null)" = "$include" ] && return 0
   rm -rf "$dest.partial"
   echo "make-trees: debootstrap $1 -> $dest" >&2
@@ -24,7 +25,9 @@ build() { # suite
 # rename only when debootstrap succeeded, and marked complete beside it (not inside it), with
 # the package list it was built with: a changed list builds it again.
 build bullseye & p1=$!
-build bookworm & p2=$!
+# bookworm also gets a Slurm client (the same 22.05 as Debian 12's daemons): the batch tests
+# run srun inside a job that entered it.
+build bookworm slurm-client & p2=$!
 build trixie & p3=$!
 rc=0
 wait $p1 || rc=1; wait $p2 || rc=1; wait $p3 || rc=1
