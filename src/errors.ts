@@ -32,7 +32,8 @@ export type ErrorCode =
   | 'not-set-up'
   | 'setup-failed'
   | 'not-root'
-  | 'usage';
+  | 'usage'
+  | 'user-file';
 
 export class ChosError extends Error {
   readonly code: ErrorCode;

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { nameProblem } from '../config/names.js';
 import { ChosError, Exit } from '../errors.js';
 import { DEFAULT_RUN_DIR, readCatalog } from '../prepare/setup.js';
-import { type Selection, select } from '../select/index.js';
+import { decide } from '../select/index.js';
 import { VERSION } from '../version.js';
 import { runDoctor } from '../checks/doctor.js';
 import { readUserFile } from '../prepare/user-file.js';
@@ -46,13 +46,6 @@ before starting the command; 126 command not executable; 127 command not found; 
 message starting "unshare:" if the kernel refused the namespace in a way chos did not foresee.
 See chos(1).
 `;
-
-function userChoiceFile(env: Io['env']): string | undefined {
-  const home = env['HOME'];
-  if (!home) return undefined;
-  const f = readUserFile(home);
-  return f.state === 'read' ? f.text : undefined;
-}
 
 export function chosMain(argv: readonly string[], io: Io = processIo()): number {
   return runCommand('chos', io, () => {
@@ -120,12 +113,10 @@ function list(io: Io): number {
       hint: "an administrator must run 'chosctl setup' (or start chos.service)",
     });
   }
-  let chosen: Selection | undefined;
-  try {
-    chosen = select({ envVar: io.env['CHOS'], userFile: userChoiceFile(io.env), known: new Set(catalog.environments.map((e) => e.name)) });
-  } catch {
-    chosen = undefined;
-  }
+  // The mark: what bin/chos would give (by the same rules); none when it would refuse.
+  const answer = decide({ envVar: io.env['CHOS'], userFile: readUserFile(io.env['HOME']), known: new Set(catalog.environments.map((e) => e.name)), runDir });
+  const chosen = 'problem' in answer ? undefined : answer;
+  if ('problem' in answer) io.err(`chos: warning: ${answer.message}\nhint: ${answer.hint}\n`);
   const rows = catalog.environments.map((e) => [
     chosen?.name === e.name ? '*' : ' ',
     e.name,
