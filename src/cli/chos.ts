@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { nameProblem } from '../config/names.js';
 import { ChosError, Exit } from '../errors.js';
-import { DEFAULT_RUN_DIR, readCatalog } from '../prepare/setup.js';
-import { decide } from '../select/index.js';
+import { type Catalog, DEFAULT_RUN_DIR, readCatalog } from '../prepare/setup.js';
+import { type Refusal, type Selection, decide } from '../select/index.js';
 import { VERSION } from '../version.js';
 import { runDoctor } from '../checks/doctor.js';
 import { readUserFile } from '../prepare/user-file.js';
@@ -105,16 +105,26 @@ function use(io: Io, name: string): number {
   return Exit.ok;
 }
 
+/**
+ * What bin/chos would give a process with ENV on this host ($CHOS, ~/.chos of $HOME, the run
+ * directory's catalog), by the selection rules; and the catalog read for it.
+ */
+export function selectionFor(env: Io['env']): { answer: Selection | Refusal; catalog: Catalog | undefined } {
+  const runDir = env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR;
+  const catalog = readCatalog(runDir);
+  const known = catalog ? new Set(catalog.environments.map((e) => e.name)) : undefined;
+  return { answer: decide({ envVar: env['CHOS'], userFile: readUserFile(env['HOME']), known, runDir }), catalog };
+}
+
 function list(io: Io): number {
   const runDir = io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR;
-  const catalog = readCatalog(runDir);
+  const { answer, catalog } = selectionFor(io.env);
   if (!catalog) {
     throw new ChosError('not-set-up', `chos is not set up on this host (${runDir}/current is missing)`, {
       hint: "an administrator must run 'chosctl setup' (or start chos.service)",
     });
   }
-  // The mark: what bin/chos would give (by the same rules); none when it would refuse.
-  const answer = decide({ envVar: io.env['CHOS'], userFile: readUserFile(io.env['HOME']), known: new Set(catalog.environments.map((e) => e.name)), runDir });
+  // The mark: what bin/chos would give; none (and a warning saying why) when it would refuse.
   const chosen = 'problem' in answer ? undefined : answer;
   if ('problem' in answer) io.err(`chos: warning: ${answer.message}\nhint: ${answer.hint}\n`);
   const rows = catalog.environments.map((e) => [
