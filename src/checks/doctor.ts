@@ -110,7 +110,7 @@ export function userFileFindings(home: string | undefined, catalog: Catalog | un
   const known = catalog ? new Set(catalog.environments.map((e) => e.name)) : undefined;
   const answer = known ? decide({ userFile: f, known, runDir: '' }) : choice;
   if ('problem' in answer) {
-    return [{ subject: '~/.chos', level: 'error', code: 'user-file-unknown', message: `names "${choice.name}", which this host does not have`, hint: 'write one of the names chos --list shows' }];
+    return [{ subject: '~/.chos', level: 'error', code: 'user-file-unknown', message: `${answer.message}: chos refuses it, logins get "default"`, hint: answer.hint }];
   }
   return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: `chooses "${choice.name}"` }];
 }

@@ -164,7 +164,7 @@ describe('doctor', { skip }, () => {
     fs.rmSync(path.join(home, '.chos'));
     assert.equal(r.status, 3, r.stdout + r.stderr);
     for (const n of ['debian11', 'debian12', 'debian13', 'root']) assert.match(r.stdout, new RegExp(`^ok {3}${n}: entered and ran /bin/sh`, 'm'));
-    assert.match(r.stdout, /^FAIL ~\/\.chos: names "nosuchenv", which this host does not have/m);
+    assert.match(r.stdout, /^FAIL ~\/\.chos: unknown environment "nosuchenv" \(from ~\/\.chos\): chos refuses it/m);
     assert.match(r.stdout, /^ok {3}setup: current with /m);
   });
 
