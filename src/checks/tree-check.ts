@@ -124,11 +124,12 @@ export function checkTree(f: TreeCheckFacts): Finding[] {
         `chos never follows it: the host's ${name} is shown there instead; make it a symlink to /local/etc/${name}`);
     }
   }
+  // Every distribution ships some (su, passwd, mount…): a property of the tree, not a fault.
   if (f.setuid + f.setgid > 0) {
-    add('warning', 'setuid-files', `${f.setuid} setuid and ${f.setgid} setgid files: they gain no privilege inside (nosuid, user namespace)`,
+    add('note', 'setuid-files', `${f.setuid} setuid and ${f.setgid} setgid files: they gain no privilege inside (nosuid, user namespace)`,
       'users may be surprised that su, sudo, ping or mount fail inside');
   }
   for (const w of f.planWarnings) add('warning', 'mount-point', w);
-  if (!out.some((x) => x.level !== 'ok')) add('ok', 'tree-ok', `usable (${f.configuredPath})`);
+  if (!out.some((x) => x.level === 'warning' || x.level === 'error')) add('ok', 'tree-ok', `usable (${f.configuredPath})`);
   return out;
 }
