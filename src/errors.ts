@@ -49,6 +49,11 @@ export class ChosError extends Error {
   }
 }
 
+/** The error of a step of create, update or setup that failed (code setup-failed, status 125). */
+export function fail(message: string, hint?: string): ChosError {
+  return new ChosError('setup-failed', message, hint ? { hint } : {});
+}
+
 /**
  * Formats an error the way every chos command prints it: `PROG: error: …` then `hint: …`.
  * A message of several lines (several config problems) gets the prefix on each line, except

@@ -2,6 +2,7 @@
 // chos environment on this host? Pure.
 
 import type { Finding } from './findings.js';
+import { compareKernel } from './elf.js';
 
 export interface PathOwner {
   readonly path: string;
@@ -42,15 +43,6 @@ export interface TreeCheckFacts {
 }
 
 const ver = (v: readonly number[]): string => v.join('.');
-
-function newer(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < 3; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    if (x !== y) return x > y;
-  }
-  return false;
-}
 
 export function checkTree(f: TreeCheckFacts): Finding[] {
   const out: Finding[] = [];
@@ -100,7 +92,7 @@ export function checkTree(f: TreeCheckFacts): Finding[] {
       'use a tree for the host\'s architecture');
   }
   const min = f.libc?.elf?.minKernel;
-  if (min && newer(min, f.kernel)) {
+  if (min && compareKernel(min, f.kernel) > 0) {
     add('error', 'kernel-too-old', `the tree's C library (${f.libc?.path ?? 'libc'}) needs Linux ${ver(min)} or newer; this host runs ${ver(f.kernel)}`,
       'programs there would fail with "FATAL: kernel too old": use an older release, or boot a newer kernel');
   } else if (f.libc === undefined) {
