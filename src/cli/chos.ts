@@ -43,7 +43,8 @@ Examples:
 
 Exit status: the command's own (128+N when it died of signal N); 125 when chos itself failed
 before starting the command; 126 command not executable; 127 command not found; 1 with a
-message starting "unshare:" if the kernel refused the namespace in a way chos did not foresee.
+message starting "unshare:" if the kernel refused the namespace in a way chos did not foresee;
+141 (--list, --doctor) standard output was closed early (| head), without a word.
 See chos(1).
 `;
 

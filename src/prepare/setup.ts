@@ -17,7 +17,7 @@ import { describeDiagnostic, hasErrors, type Diagnostic } from '../config/index.
 import { parseTreeConf } from '../config/chos-conf.js';
 import { DEFAULT_NAME, ROOT_NAME } from '../config/names.js';
 import { takeLock } from '../state/lock.js';
-import { ChosError } from '../errors.js';
+import { atPath, ChosError } from '../errors.js';
 import { OVERLAY_UNSAFE, planRoot, renderLaunchVars, renderSetupScript, shQuote } from '../plan/index.js';
 import { hostFacts, prettyName, readTreeFile, treeFacts } from './facts.js';
 import { checkTree } from '../checks/tree-check.js';
@@ -221,8 +221,13 @@ export function setup(opts: SetupOptions): SetupResult {
       sh(`mount -t tmpfs -o mode=0755,nosuid,nodev chos-layers ${shQuote(layersDir)}`, 'mounting the overlay layers');
       for (const w of layerWork) w();
       for (const x of scripts) sh(x.script, `preparing "${x.name}"`);
-      for (const [name, vars] of envFiles) fs.writeFileSync(path.join(genDir, 'env', name), vars, { mode: 0o644 });
-      fs.writeFileSync(path.join(genDir, 'catalog.json'), JSON.stringify(catalog, null, 2) + '\n', { mode: 0o644 });
+      // atPath: a full run directory is reported with the file that did not fit.
+      for (const [name, vars] of envFiles) {
+        const file = path.join(genDir, 'env', name);
+        atPath(file, () => fs.writeFileSync(file, vars, { mode: 0o644 }));
+      }
+      const catalogFile = path.join(genDir, 'catalog.json');
+      atPath(catalogFile, () => fs.writeFileSync(catalogFile, JSON.stringify(catalog, null, 2) + '\n', { mode: 0o644 }));
       const tmp = path.join(runDir, `.current-${process.pid}`);
       fs.rmSync(tmp, { force: true });
       fs.symlinkSync(generation, tmp);

@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChosError } from '../errors.js';
+import { ChosError, atPath } from '../errors.js';
 import { ownTag, sleepSync, tagAlive, tagOfTemporary, tagPid } from '../images/owner.js';
 
 const POLL_MS = 100;
@@ -28,11 +28,27 @@ function readTag(file: string): string | undefined {
   }
 }
 
+/**
+ * mkdir -p DIR, mode 0700. The last step is a plain mkdir(2), whose error is the real one: a
+ * recursive mkdir reports ENOENT on a read-only file system.
+ */
+function makeDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT') throw e;
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+    makeDir(dir);
+  }
+}
+
 /** Takes the lock FILE (its directory is made, mode 0700). Returns the function that lets it go. */
 export function takeLock(file: string, o: LockOptions): () => void {
   const log = o.log ?? (() => {});
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDir(dir);
   // Temporary files of dead runs (killed between writing and linking).
   for (const f of fs.readdirSync(dir)) {
     const tag = tagOfTemporary(f);
@@ -43,7 +59,7 @@ export function takeLock(file: string, o: LockOptions): () => void {
   const until = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs;
   let waited = false;
   for (;;) {
-    fs.writeFileSync(tmp, `${mine}\n`, { mode: 0o600 });
+    atPath(tmp, () => fs.writeFileSync(tmp, `${mine}\n`, { mode: 0o600 }));
     try {
       fs.linkSync(tmp, file);
       fs.rmSync(tmp, { force: true });
