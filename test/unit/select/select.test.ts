@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChosError, Exit } from '../../../src/errors.js';
-import { type Selection, type SelectionInput, type UserFile, select, userFileChoice } from '../../../src/select/select.js';
+import { type Selection, type SelectionInput, type UserFile, decide, select, userFileChoice } from '../../../src/select/select.js';
 
 /** Test input: ~/.chos given as its text (undefined: absent). */
 interface In {
@@ -207,4 +207,30 @@ describe('userFileChoice', () => {
       assert.equal(userFileChoice(Buffer.from(text, 'utf8')), expected);
     });
   }
+});
+
+describe('decide: refusals that are not about the name', () => {
+  const KNOWN2 = new Set(['el9', 'default']);
+  const cases: ReadonlyArray<readonly [string, SelectionInput, string, string]> = [
+    ['a ~/.chos that is not a regular file', { userFile: { state: 'not-a-file' }, known: KNOWN2, runDir: '/run/chos' }, 'user-file', '~/.chos is not a regular file'],
+    ['a ~/.chos that cannot be read', { userFile: { state: 'unreadable', code: 'EACCES' }, known: KNOWN2, runDir: '/run/chos' }, 'user-file', '~/.chos cannot be read'],
+    ['no choice on a host not set up', { userFile: { state: 'absent' }, known: undefined, runDir: '/run/x' }, 'not-set-up', 'chos is not set up on this host (/run/x/current is missing)'],
+    ['a name on a host not set up', { envVar: 'el9', userFile: { state: 'absent' }, known: undefined, runDir: '/run/x' }, 'not-set-up', 'chos is not set up on this host (/run/x/current is missing)'],
+  ];
+  for (const [name, i, problem, message] of cases) {
+    test(`${name} is refused: ${message}`, () => {
+      assert.deepEqual(decide(i), { ...decide(i), problem, message });
+      assert.ok('problem' in decide(i));
+    });
+  }
+
+  test('"root" needs no setup, and $CHOS is not read from a file that cannot be read', () => {
+    assert.deepEqual(decide({ envVar: 'root', userFile: { state: 'not-a-file' }, known: undefined, runDir: '/run/x' }), { name: 'root', source: '$CHOS' });
+  });
+
+  test('a NUL byte in ~/.chos makes the name invalid; a byte order mark is not trimmed', () => {
+    assert.equal(userFileChoice(Buffer.from('el\u00009\n')), 'el\u00009');
+    assert.equal(userFileChoice(Buffer.from('\ufeffel9\n')), '\u00ef\u00bb\u00bfel9');
+    assert.equal(userFileChoice(Buffer.from(`${' '.repeat(250)}el9abcdef`)), 'el9abc');
+  });
 });
