@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { type Catalog, isStale, readCatalog } from '../prepare/setup.js';
 import { choose, decide } from '../select/select.js';
+import { DEFAULT_NAME } from '../config/names.js';
 import { readUserFile } from '../prepare/user-file.js';
 import type { Finding } from './findings.js';
 
@@ -100,17 +101,19 @@ export function userFileFindings(home: string | undefined, catalog: Catalog | un
   // What ~/.chos asks for, by the selection rules (as if $CHOS were unset).
   const f = readUserFile(home);
   const choice = choose(undefined, f);
+  // What no choice gives: the default, else the host (and the host when chos is not set up).
+  const fallback = catalog?.environments.some((e) => e.name === DEFAULT_NAME) ? `"${DEFAULT_NAME}"` : 'the host';
   if ('problem' in choice) {
     const code = f.state === 'unreadable' ? ` (${f.code})` : '';
-    return [{ subject: '~/.chos', level: 'error', code: 'user-file-invalid', message: `${choice.message}${code}: chos refuses it, logins get "default"`, hint: choice.hint }];
+    return [{ subject: '~/.chos', level: 'error', code: 'user-file-invalid', message: `${choice.message}${code}: chos refuses it, logins get ${fallback}`, hint: choice.hint }];
   }
   if (choice.name === '') {
-    return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: `${f.state === 'absent' ? 'absent' : 'names nothing'}: you get "default"` }];
+    return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: `${f.state === 'absent' ? 'absent' : 'names nothing'}: you get ${fallback}` }];
   }
   const known = catalog ? new Set(catalog.environments.map((e) => e.name)) : undefined;
   const answer = known ? decide({ userFile: f, known, runDir: '' }) : choice;
   if ('problem' in answer) {
-    return [{ subject: '~/.chos', level: 'error', code: 'user-file-unknown', message: `${answer.message}: chos refuses it, logins get "default"`, hint: answer.hint }];
+    return [{ subject: '~/.chos', level: 'error', code: 'user-file-unknown', message: `${answer.message}: chos refuses it, logins get ${fallback}`, hint: answer.hint }];
   }
   return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: `chooses "${choice.name}"` }];
 }
