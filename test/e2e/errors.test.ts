@@ -11,8 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { CHOS, CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, WORLD, asUser, cannotRun, ensureWorld, must, userEnv } from './harness.js';
 
 const skip = cannotRun();
-// Runs argv with standard output a pipe whose reading end is already closed (no race).
-const CLOSED_STDOUT = ['python3', '-c', 'import os,sys; r,w=os.pipe(); os.close(r); os.dup2(w,1); os.execvp(sys.argv[1], sys.argv[1:])'];
+// Runs argv with standard output a pipe whose reading end is already closed (no race). Perl
+// is part of every Debian system (perl-base is essential).
+const CLOSED_STDOUT = ['perl', '-e', 'pipe(my $r, my $w) or die; close($r); open(STDOUT, ">&", $w) or die; close($w); exec(@ARGV) or die', '--'];
 
 describe('closed pipes end quietly', { skip }, () => {
   before(() => ensureWorld());
