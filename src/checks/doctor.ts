@@ -4,9 +4,9 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { nameProblem } from '../config/names.js';
 import { type Catalog, isStale, readCatalog } from '../prepare/setup.js';
-import { userFileChoice } from '../select/select.js';
+import { choose, decide } from '../select/select.js';
+import { DEFAULT_NAME } from '../config/names.js';
 import { readUserFile } from '../prepare/user-file.js';
 import type { Finding } from './findings.js';
 
@@ -98,19 +98,24 @@ export function probeFindings(o: DoctorOptions, catalog: Catalog): Finding[] {
 
 export function userFileFindings(home: string | undefined, catalog: Catalog | undefined): Finding[] {
   if (!home) return [];
+  // What ~/.chos asks for, by the selection rules (as if $CHOS were unset).
   const f = readUserFile(home);
-  if (f.state === 'absent') return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: 'absent: you get "default"' }];
-  if (f.state === 'not-a-file') return [{ subject: '~/.chos', level: 'warning', code: 'user-file-invalid', message: 'is not a regular file: it is ignored', hint: 'chos --use NAME, or echo NAME > ~/.chos' }];
-  if (f.state === 'unreadable') return [{ subject: '~/.chos', level: 'warning', code: 'user-file-invalid', message: `cannot be read (${f.code})` }];
-  const text = f.text;
-  const name = userFileChoice(text);
-  if (name === '') return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: 'names nothing: you get "default"' }];
-  const why = nameProblem(name);
-  if (why) return [{ subject: '~/.chos', level: 'error', code: 'user-file-invalid', message: `"${name}" is not a valid name: ${why}`, hint: 'write one of the names chos --list shows' }];
-  if (name !== 'root' && catalog && !catalog.environments.some((e) => e.name === name)) {
-    return [{ subject: '~/.chos', level: 'error', code: 'user-file-unknown', message: `names "${name}", which this host does not have`, hint: 'write one of the names chos --list shows' }];
+  const choice = choose(undefined, f);
+  // What no choice gives: the default, else the host (and the host when chos is not set up).
+  const fallback = catalog?.environments.some((e) => e.name === DEFAULT_NAME) ? `"${DEFAULT_NAME}"` : 'the host';
+  if ('problem' in choice) {
+    const code = f.state === 'unreadable' ? ` (${f.code})` : '';
+    return [{ subject: '~/.chos', level: 'error', code: 'user-file-invalid', message: `${choice.message}${code}: chos refuses it, logins get ${fallback}`, hint: choice.hint }];
   }
-  return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: `chooses "${name}"` }];
+  if (choice.name === '') {
+    return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: `${f.state === 'absent' ? 'absent' : 'names nothing'}: you get ${fallback}` }];
+  }
+  const known = catalog ? new Set(catalog.environments.map((e) => e.name)) : undefined;
+  const answer = known ? decide({ userFile: f, known, runDir: '' }) : choice;
+  if ('problem' in answer) {
+    return [{ subject: '~/.chos', level: 'error', code: 'user-file-unknown', message: `${answer.message}: chos refuses it, logins get ${fallback}`, hint: answer.hint }];
+  }
+  return [{ subject: '~/.chos', level: 'ok', code: 'user-file', message: `chooses "${choice.name}"` }];
 }
 
 export function runDoctor(o: DoctorOptions): Finding[] {

@@ -398,7 +398,7 @@ export function machineMatchesArch(machine: number, nodeArch: string): boolean {
 }
 
 /** Orders kernel versions: negative if a < b, 0 if equal, positive if a > b. */
-export function compareKernel(a: KernelVersion, b: KernelVersion): number {
+export function compareKernel(a: Readonly<KernelVersion>, b: Readonly<KernelVersion>): number {
   for (let i = 0; i < 3; i++) {
     const d = (a[i] ?? 0) - (b[i] ?? 0);
     if (d !== 0) return d < 0 ? -1 : 1;

@@ -2,7 +2,11 @@
 
 import type { Diagnostic } from '../config/diagnostic.js';
 
-export type Level = 'ok' | 'warning' | 'error';
+/**
+ * ok: as it should be; note: a property of the tree worth knowing that needs no action (it
+ * never changes an exit status); warning: worth fixing; error: will not work.
+ */
+export type Level = 'ok' | 'note' | 'warning' | 'error';
 
 export interface Finding {
   /** What the finding is about: an environment name, "config", "host", … */
@@ -28,8 +32,8 @@ export function fromDiagnostic(d: Diagnostic): Finding {
   };
 }
 
-/** Worst level among findings: error > warning > ok. */
-export function worst(fs: readonly Finding[]): Level {
+/** Worst level among findings: error > warning > ok (notes count as ok). */
+export function worst(fs: readonly Finding[]): Exclude<Level, 'note'> {
   if (fs.some((f) => f.level === 'error')) return 'error';
   if (fs.some((f) => f.level === 'warning')) return 'warning';
   return 'ok';
@@ -38,6 +42,6 @@ export function worst(fs: readonly Finding[]): Level {
 /** One line per finding, `file:line:` first when known, hint indented below. */
 export function formatFinding(f: Finding): string {
   const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : '';
-  const tag = f.level === 'ok' ? 'ok  ' : f.level === 'warning' ? 'warn' : 'FAIL';
+  const tag = f.level === 'ok' ? 'ok  ' : f.level === 'note' ? 'note' : f.level === 'warning' ? 'warn' : 'FAIL';
   return `${tag} ${f.subject}: ${where}${f.message}` + (f.hint ? `\n     hint: ${f.hint}` : '');
 }

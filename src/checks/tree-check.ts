@@ -2,6 +2,7 @@
 // chos environment on this host? Pure.
 
 import type { Finding } from './findings.js';
+import { compareKernel } from './elf.js';
 
 export interface PathOwner {
   readonly path: string;
@@ -42,15 +43,6 @@ export interface TreeCheckFacts {
 }
 
 const ver = (v: readonly number[]): string => v.join('.');
-
-function newer(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < 3; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    if (x !== y) return x > y;
-  }
-  return false;
-}
 
 export function checkTree(f: TreeCheckFacts): Finding[] {
   const out: Finding[] = [];
@@ -100,7 +92,7 @@ export function checkTree(f: TreeCheckFacts): Finding[] {
       'use a tree for the host\'s architecture');
   }
   const min = f.libc?.elf?.minKernel;
-  if (min && newer(min, f.kernel)) {
+  if (min && compareKernel(min, f.kernel) > 0) {
     add('error', 'kernel-too-old', `the tree's C library (${f.libc?.path ?? 'libc'}) needs Linux ${ver(min)} or newer; this host runs ${ver(f.kernel)}`,
       'programs there would fail with "FATAL: kernel too old": use an older release, or boot a newer kernel');
   } else if (f.libc === undefined) {
@@ -124,11 +116,12 @@ export function checkTree(f: TreeCheckFacts): Finding[] {
         `chos never follows it: the host's ${name} is shown there instead; make it a symlink to /local/etc/${name}`);
     }
   }
+  // Every distribution ships some (su, passwd, mount…): a property of the tree, not a fault.
   if (f.setuid + f.setgid > 0) {
-    add('warning', 'setuid-files', `${f.setuid} setuid and ${f.setgid} setgid files: they gain no privilege inside (nosuid, user namespace)`,
+    add('note', 'setuid-files', `${f.setuid} setuid and ${f.setgid} setgid files: they gain no privilege inside (nosuid, user namespace)`,
       'users may be surprised that su, sudo, ping or mount fail inside');
   }
   for (const w of f.planWarnings) add('warning', 'mount-point', w);
-  if (!out.some((x) => x.level !== 'ok')) add('ok', 'tree-ok', `usable (${f.configuredPath})`);
+  if (!out.some((x) => x.level === 'warning' || x.level === 'error')) add('ok', 'tree-ok', `usable (${f.configuredPath})`);
   return out;
 }

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { nameProblem } from '../config/names.js';
 import { ChosError, Exit } from '../errors.js';
-import { DEFAULT_RUN_DIR, readCatalog } from '../prepare/setup.js';
-import { type Selection, select } from '../select/index.js';
+import { type Catalog, DEFAULT_RUN_DIR, readCatalog } from '../prepare/setup.js';
+import { type Refusal, type Selection, decide } from '../select/index.js';
 import { VERSION } from '../version.js';
 import { runDoctor } from '../checks/doctor.js';
 import { readUserFile } from '../prepare/user-file.js';
@@ -43,16 +43,10 @@ Examples:
 
 Exit status: the command's own (128+N when it died of signal N); 125 when chos itself failed
 before starting the command; 126 command not executable; 127 command not found; 1 with a
-message starting "unshare:" if the kernel refused the namespace in a way chos did not foresee.
+message starting "unshare:" if the kernel refused the namespace in a way chos did not foresee;
+141 (--list, --doctor) standard output was closed early (| head), without a word.
 See chos(1).
 `;
-
-function userChoiceFile(env: Io['env']): string | undefined {
-  const home = env['HOME'];
-  if (!home) return undefined;
-  const f = readUserFile(home);
-  return f.state === 'read' ? f.text : undefined;
-}
 
 export function chosMain(argv: readonly string[], io: Io = processIo()): number {
   return runCommand('chos', io, () => {
@@ -112,20 +106,28 @@ function use(io: Io, name: string): number {
   return Exit.ok;
 }
 
+/**
+ * What bin/chos would give a process with ENV on this host ($CHOS, ~/.chos of $HOME, the run
+ * directory's catalog), by the selection rules; and the catalog read for it.
+ */
+export function selectionFor(env: Io['env']): { answer: Selection | Refusal; catalog: Catalog | undefined } {
+  const runDir = env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR;
+  const catalog = readCatalog(runDir);
+  const known = catalog ? new Set(catalog.environments.map((e) => e.name)) : undefined;
+  return { answer: decide({ envVar: env['CHOS'], userFile: readUserFile(env['HOME']), known, runDir }), catalog };
+}
+
 function list(io: Io): number {
   const runDir = io.env['CHOS_RUN_DIR'] || DEFAULT_RUN_DIR;
-  const catalog = readCatalog(runDir);
+  const { answer, catalog } = selectionFor(io.env);
   if (!catalog) {
     throw new ChosError('not-set-up', `chos is not set up on this host (${runDir}/current is missing)`, {
       hint: "an administrator must run 'chosctl setup' (or start chos.service)",
     });
   }
-  let chosen: Selection | undefined;
-  try {
-    chosen = select({ envVar: io.env['CHOS'], userFile: userChoiceFile(io.env), known: new Set(catalog.environments.map((e) => e.name)) });
-  } catch {
-    chosen = undefined;
-  }
+  // The mark: what bin/chos would give; none (and a warning saying why) when it would refuse.
+  const chosen = 'problem' in answer ? undefined : answer;
+  if ('problem' in answer) io.err(`chos: warning: ${answer.message}\nhint: ${answer.hint}\n`);
   const rows = catalog.environments.map((e) => [
     chosen?.name === e.name ? '*' : ' ',
     e.name,

@@ -110,7 +110,8 @@ Examples:
 Exit status: 0 done; 130/143 (create, update) interrupted; 1 (status) /etc/chos changed since the last setup, (check, doctor)
 warnings only; 2 usage error; 3 (check, doctor) errors found;
 125 the configuration or the preparation failed, nothing was changed (status: chos is not set
-up). See chosctl(8).
+up; a full disk or a denied permission is named with its path); 141 standard output was closed
+(| head). See chosctl(8).
 `;
 
 export function chosctlMain(argv: readonly string[], io: Io = processIo(), launcher = defaultLauncher()): Promise<number> {

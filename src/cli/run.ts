@@ -1,19 +1,36 @@
-// Runs a command function and turns errors into the documented output and exit status. I/O.
+// The one error boundary of chos and chosctl: runs a command function and turns whatever it
+// throws into the documented output and exit status (errors.ts Exit). I/O (via Io).
+//
+//   ChosError          `PROG: error: MESSAGE` (+ `hint:`), its own status (125, 2, …)
+//   OutputClosed       nothing at all, 141: the reader of standard output went away
+//   a system error     (ENOSPC, EACCES, EROFS… from node:fs or a spawn) `PROG: error: cannot
+//                      write PATH: No space left on device (ENOSPC)` + hint, 125; no stack
+//   anything else      a bug in chos: `PROG: internal error (please report it)` with the stack
 
-import { ChosError, Exit, formatError } from '../errors.js';
-import type { Io } from './io.js';
+import { getSystemErrorMap } from 'node:util';
+import { ChosError, Exit, formatError, systemError } from '../errors.js';
+import { type Io, OutputClosed } from './io.js';
+
+function boundary(prog: string, io: Io, e: unknown): number {
+  if (e instanceof OutputClosed) return Exit.outputClosed;
+  if (e instanceof ChosError) {
+    io.err(formatError(prog, e));
+    return e.exitCode;
+  }
+  const sys = systemError(e, getSystemErrorMap());
+  if (sys) {
+    io.err(formatError(prog, sys));
+    return sys.exitCode;
+  }
+  io.err(`${prog}: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return Exit.failed;
+}
 
 export function runCommand(prog: string, io: Io, fn: () => number): number {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof ChosError) {
-      io.err(formatError(prog, e));
-      return e.exitCode;
-    }
-    // Anything else is a bug in chos, not a mistake of the user: say so, with the stack.
-    io.err(`${prog}: internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return Exit.failed;
+    return boundary(prog, io, e);
   }
 }
 
@@ -22,9 +39,6 @@ export async function runCommandAsync(prog: string, io: Io, fn: () => Promise<nu
   try {
     return await fn();
   } catch (e) {
-    return runCommand(prog, io, () => {
-      throw e;
-    });
+    return boundary(prog, io, e);
   }
 }
-

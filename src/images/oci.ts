@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChosError } from '../errors.js';
+import { fail } from '../errors.js';
 import { type Descriptor, type Index, type Manifest, digestProblem, isIndex, layerCompression, ociArch, pickManifest, whiteoutMeaning } from './oci-model.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { SCRATCH_PREFIX, killTagged, ownTag, tagAlive, tagOfScratch } from './owner.js';
@@ -14,7 +14,6 @@ import { compressionOf, streamArchive } from './stream.js';
 import { Meter, type ProgressFn } from './progress.js';
 import { type Caps, HOLDS_NOTHING, type Holds, listingHolds, parseListingLine } from './tar-listing.js';
 
-const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
 
 /** Streams a file through SHA-256; checks size and digest. */
 export async function verifyFile(file: string, digest: string, size: number | undefined, what: string): Promise<void> {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChosError } from '../errors.js';
+import { fail } from '../errors.js';
 import { type Descriptor, type Index, MEDIA, digestProblem, isIndex, ociArch, pickManifest } from './oci-model.js';
 import { type ImageRef, credentialHelperFor, credentialsFor, helperFoundNothing, helperServerAddress, parseChallenge, parseHelperCredentials, registryBase } from './reference.js';
 import { describeFetchError } from './fetch-error.js';
@@ -18,7 +18,6 @@ import { ownTag } from './owner.js';
 import { Meter, type ProgressFn } from './progress.js';
 
 const ACCEPT = [MEDIA.index, MEDIA.manifest, MEDIA.dockerList, MEDIA.dockerManifest].join(', ');
-const fail = (msg: string, hint?: string): ChosError => new ChosError('setup-failed', msg, hint ? { hint } : {});
 
 export interface PullOptions {
   readonly ref: ImageRef;

@@ -8,7 +8,8 @@
 //   /etc         a read-only overlay: the tree's /etc under a layer of symlinks that point the
 //                host identity files (passwd, group, hosts, …) at /local/etc/…, as CHOS sites
 //                did by hand, so they follow every change the host makes
-//   /usr/local/bin  the same trick adds `chos` itself, without writing into the tree
+//   /usr/local/bin  the same trick adds `chos` (and the chos-rules.sh it sources), without
+//                writing into the tree
 //   /proc /dev /sys  recursive binds of the host's (so /dev/pts and /dev/shm come along)
 //   /home /tmp   binds of the host's
 //   /local       recursive bind of the host root
@@ -171,6 +172,8 @@ export function planRoot(input: RootPlanInput): RootPlan {
   if (hasUsr && tree.usrLocalBin === 'dir') {
     const layer = join(input.layers, 'usr-local-bin');
     layerFiles.push({ kind: 'copy', path: join(layer, 'chos'), from: input.launcher });
+    // The selection rules bin/chos sources, from next to the launcher (bin/chos-rules.sh).
+    layerFiles.push({ kind: 'copy', path: join(layer, 'chos-rules.sh'), from: join(input.launcher.slice(0, input.launcher.lastIndexOf('/')), 'chos-rules.sh') });
     ops.push({ op: 'overlay', lower: [layer, join(tree.path, 'usr/local/bin')], dst: at('usr/local/bin') });
   } else {
     warnings.push(`"${input.name}" has no /usr/local/bin directory: chos will not be on the PATH inside`);

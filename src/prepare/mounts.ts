@@ -46,13 +46,4 @@ export function unmountAndRemove(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 }
 
-/** Whether a process with this pid exists (kill(2) with signal 0). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 

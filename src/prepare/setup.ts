@@ -16,14 +16,15 @@ import * as path from 'node:path';
 import { describeDiagnostic, hasErrors, type Diagnostic } from '../config/index.js';
 import { parseTreeConf } from '../config/chos-conf.js';
 import { DEFAULT_NAME, ROOT_NAME } from '../config/names.js';
-import { ChosError } from '../errors.js';
+import { takeLock } from '../state/lock.js';
+import { atPath, ChosError } from '../errors.js';
 import { OVERLAY_UNSAFE, planRoot, renderLaunchVars, renderSetupScript, shQuote } from '../plan/index.js';
 import { hostFacts, prettyName, readTreeFile, treeFacts } from './facts.js';
 import { checkTree } from '../checks/tree-check.js';
 import { gatherTree } from '../checks/gather.js';
 import { type Level, worst } from '../checks/findings.js';
 import { type ConfigPaths, configStamp, loadConfig } from './load-config.js';
-import { isAlive, isMountPoint, mountsUnder, unmountAndRemove } from './mounts.js';
+import { isMountPoint, mountsUnder, unmountAndRemove } from './mounts.js';
 
 export const DEFAULT_RUN_DIR = '/run/chos';
 
@@ -81,25 +82,9 @@ function ensureRunDir(runDir: string): void {
   }
 }
 
-function lock(runDir: string): () => void {
-  const lockDir = path.join(runDir, '.setup.lock');
-  for (let attempt = 0; ; attempt++) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
-      return () => fs.rmSync(lockDir, { recursive: true, force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let holder = 0;
-      try {
-        holder = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8'));
-      } catch { /* being created or removed */ }
-      const alive = holder > 0 && isAlive(holder);
-      if (holder > 0 && !alive) fs.rmSync(lockDir, { recursive: true, force: true });
-      else if (attempt > 600) throw new ChosError('setup-failed', `another chosctl setup (pid ${holder}) holds ${lockDir}`);
-      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-    }
-  }
+/** setup and teardown, one at a time per run directory (the one lock of chos, src/state/lock.ts). */
+function lock(runDir: string, log: (l: string) => void = () => {}): () => void {
+  return takeLock(path.join(runDir, '.locks', 'setup'), { what: `the run directory ${runDir}`, log, timeoutMs: 60_000 });
 }
 
 export function setup(opts: SetupOptions): SetupResult {
@@ -225,7 +210,7 @@ export function setup(opts: SetupOptions): SetupResult {
   if (opts.dryRun) return { generation, warnings, catalog, script: scripts.map((x) => `# ${x.name}\n${x.script}`).join('\n') };
 
   ensureRunDir(runDir);
-  const unlock = lock(runDir);
+  const unlock = lock(runDir, log);
   try {
     fs.mkdirSync(path.join(genDir, 'env'), { recursive: true, mode: 0o755 });
     try {
@@ -236,8 +221,13 @@ export function setup(opts: SetupOptions): SetupResult {
       sh(`mount -t tmpfs -o mode=0755,nosuid,nodev chos-layers ${shQuote(layersDir)}`, 'mounting the overlay layers');
       for (const w of layerWork) w();
       for (const x of scripts) sh(x.script, `preparing "${x.name}"`);
-      for (const [name, vars] of envFiles) fs.writeFileSync(path.join(genDir, 'env', name), vars, { mode: 0o644 });
-      fs.writeFileSync(path.join(genDir, 'catalog.json'), JSON.stringify(catalog, null, 2) + '\n', { mode: 0o644 });
+      // atPath: a full run directory is reported with the file that did not fit.
+      for (const [name, vars] of envFiles) {
+        const file = path.join(genDir, 'env', name);
+        atPath(file, () => fs.writeFileSync(file, vars, { mode: 0o644 }));
+      }
+      const catalogFile = path.join(genDir, 'catalog.json');
+      atPath(catalogFile, () => fs.writeFileSync(catalogFile, JSON.stringify(catalog, null, 2) + '\n', { mode: 0o644 }));
       const tmp = path.join(runDir, `.current-${process.pid}`);
       fs.rmSync(tmp, { force: true });
       fs.symlinkSync(generation, tmp);
@@ -297,7 +287,7 @@ function pruneGenerations(runDir: string, current: string, log: (l: string) => v
 export function teardown(runDir: string = DEFAULT_RUN_DIR, log: (l: string) => void = () => {}): void {
   if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl teardown must run as root');
   if (!fs.existsSync(runDir)) return;
-  const unlock = lock(runDir);
+  const unlock = lock(runDir, log);
   try {
     removeAll(runDir, log);
   } finally {

@@ -146,24 +146,24 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
   });
 
   const bad: Array<[string, () => void, RegExp]> = [
-    ['an unknown name', () => choose('debian99\n'), /ignoring unknown environment "debian99" from ~\/\.chos/],
-    ['garbage', () => choose('\u0001../../etc;rm -rf /\n'), /ignoring the invalid environment name from ~\/\.chos/],
+    ['an unknown name', () => choose('debian99\n'), /unknown environment "debian99" \(from ~\/\.chos\); you are in "default"/],
+    ['garbage', () => choose('\u0001../../etc;rm -rf /\n'), /invalid environment name from ~\/\.chos: .*; you are in "default"/],
     ['a symlink to a file the user cannot read', () => {
       choose(undefined);
       fs.writeFileSync(path.join(WORLD, 'secret'), 'debian11\n', { mode: 0o600 });
       fs.symlinkSync(path.join(WORLD, 'secret'), path.join(userInfo().home, '.chos'));
-    }, /~\/\.chos cannot be read; ignoring it/],
+    }, /~\/\.chos cannot be read; you are in "default"/],
     ['a FIFO', () => {
       choose(undefined);
       must('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'mkfifo', path.join(userInfo().home, '.chos')]);
-    }, /~\/\.chos is not a regular file; ignoring it/],
+    }, /~\/\.chos is not a regular file; you are in "default"/],
     ['a symlink to /dev/zero', () => {
       choose(undefined);
       fs.symlinkSync('/dev/zero', path.join(userInfo().home, '.chos'));
-    }, /~\/\.chos is not a regular file; ignoring it/],
+    }, /~\/\.chos is not a regular file; you are in "default"/],
     ['a huge file without newlines', () => {
       choose('x'.repeat(20 * 1024 * 1024));
-    }, /ignoring the invalid environment name from ~\/\.chos|ignoring unknown environment/],
+    }, /invalid environment name from ~\/\.chos: .*; you are in "default"/],
   ];
   for (const [what, make, warning] of bad) {
     it(`never locks the user out: ~/.chos as ${what} gives "default" and one warning`, () => {

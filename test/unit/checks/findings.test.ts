@@ -77,6 +77,10 @@ describe('worst', () => {
     [['ok', 'error'], 'error'],
     [['error', 'warning'], 'error'],
     [['warning', 'ok', 'error', 'ok'], 'error'],
+    [['note'], 'ok'],
+    [['note', 'ok'], 'ok'],
+    [['note', 'warning'], 'warning'],
+    [['error', 'note'], 'error'],
   ];
   for (const [levels, expected] of cases) {
     test(`the worst of [${levels.join(', ')}] is ${expected}`, () => {
@@ -88,6 +92,7 @@ describe('worst', () => {
 describe('formatFinding', () => {
   const cases: ReadonlyArray<readonly [string, Finding, string]> = [
     ['an ok finding is tagged "ok" and padded to four', finding('ok', { message: 'usable (/srv/el9)' }), 'ok   el9: usable (/srv/el9)'],
+    ['a note is tagged "note"', finding('note', { message: '9 setuid and 4 setgid files' }), 'note el9: 9 setuid and 4 setgid files'],
     ['a warning is tagged "warn"', finding('warning', { message: 'the tree has no /etc/passwd' }), 'warn el9: the tree has no /etc/passwd'],
     ['an error is tagged "FAIL"', finding('error', { message: 'the tree has no /bin/sh' }), 'FAIL el9: the tree has no /bin/sh'],
     ['the code is not printed', finding('error', { code: 'no-sh', message: 'm' }), 'FAIL el9: m'],

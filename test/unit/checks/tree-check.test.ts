@@ -3,7 +3,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Finding } from '../../../src/checks/findings.js';
+import { type Finding, formatFinding, worst } from '../../../src/checks/findings.js';
 import { type ElfSummary, type PathOwner, type TreeCheckFacts, checkTree } from '../../../src/checks/tree-check.js';
 
 const NAME = 'el9';
@@ -51,6 +51,9 @@ const error = (code: string, message: string, hint?: string): Finding => ({
 const warning = (code: string, message: string, hint?: string): Finding => ({
   subject: NAME, level: 'warning', code, message, ...(hint ? { hint } : {}),
 });
+const note = (code: string, message: string, hint?: string): Finding => ({
+  subject: NAME, level: 'note', code, message, ...(hint ? { hint } : {}),
+});
 const TREE_OK: Finding = { subject: NAME, level: 'ok', code: 'tree-ok', message: `usable (${TREE})` };
 
 // The exact findings, one per code.
@@ -82,7 +85,7 @@ const identitySymlink = (name: string, target: string): Finding =>
   warning('identity-symlink', `/etc/${name} is a symlink to ${target}, outside /local`,
     `chos never follows it: the host's ${name} is shown there instead; make it a symlink to /local/etc/${name}`);
 const setuidFiles = (setuid: number, setgid: number): Finding =>
-  warning('setuid-files', `${setuid} setuid and ${setgid} setgid files: they gain no privilege inside (nosuid, user namespace)`,
+  note('setuid-files', `${setuid} setuid and ${setgid} setgid files: they gain no privilege inside (nosuid, user namespace)`,
     'users may be surprised that su, sudo, ping or mount fail inside');
 const mountPoint = (message: string): Finding => warning('mount-point', message);
 
@@ -506,10 +509,16 @@ describe('checkTree: setuid and setgid files', () => {
     [12, 3, true],
   ];
   for (const [setuid, setgid, reported] of cases) {
-    test(`${setuid} setuid and ${setgid} setgid files ${reported ? 'give a setuid-files warning' : 'give no finding'}`, () => {
-      assert.deepEqual(problems(facts({ setuid, setgid })), reported ? [setuidFiles(setuid, setgid)] : []);
+    test(`${setuid} setuid and ${setgid} setgid files ${reported ? 'give a setuid-files note, and the tree is still usable' : 'give no finding'}`, () => {
+      assert.deepEqual(checkTree(facts({ setuid, setgid })), reported ? [setuidFiles(setuid, setgid), TREE_OK] : [TREE_OK]);
     });
   }
+
+  test('a note is no warning: a stock tree (setuid files only) is "ok" as a whole, and notes are shown as such', () => {
+    const found = checkTree(facts({ setuid: 9, setgid: 4 }));
+    assert.equal(worst(found), 'ok');
+    assert.match(formatFinding(found[0] as Finding), /^note el9: 9 setuid and 4 setgid files/);
+  });
 });
 
 describe('checkTree: warnings from planning', () => {
@@ -530,7 +539,6 @@ describe('checkTree: tree-ok and the whole report', () => {
     ['shell-missing', { shells: [{ shell: '/bin/zsh', present: false }] }],
     ['identity-missing', { identity: { passwd: { kind: 'file' } } }],
     ['identity-symlink', { identity: { passwd: { kind: 'file' }, group: { kind: 'file' }, hosts: { kind: 'symlink', target: '/etc/h' } } }],
-    ['setuid-files', { setuid: 1 }],
     ['mount-point', { planWarnings: ['no /scratch'] }],
   ];
   for (const [code, over] of warningOnly) {

@@ -31,6 +31,7 @@ const WARN: Finding = {
   message: 'the tree has no /etc/os-release (nor /usr/lib/os-release)', hint: 'chos --list cannot name its OS',
 };
 const WARN2: Finding = { subject: 'el7', level: 'warning', code: 'mount-point', message: 'no /scratch' };
+const NOTE: Finding = { subject: 'el9', level: 'note', code: 'setuid-files', message: '9 setuid and 4 setgid files: they gain no privilege inside (nosuid, user namespace)' };
 const FAIL: Finding = {
   subject: 'el7', level: 'error', code: 'no-sh', message: 'the tree has no /bin/sh', hint: 'install a shell in the tree (dash or bash)',
 };
@@ -52,6 +53,8 @@ describe('report: exit status', () => {
     ['several warnings', [WARN, WARN2], 1],
     ['an error among warnings', [WARN, FAIL, OK], 3],
     ['errors only', [FAIL, CONFIG], 3],
+    ['notes only (a stock tree\'s setuid files)', [NOTE, OK], 0],
+    ['notes and warnings', [NOTE, WARN], 1],
   ];
   for (const [name, findings, status] of cases) {
     for (const json of [false, true]) {
@@ -102,19 +105,20 @@ describe('report: JSON', () => {
     assert.equal(status, 3);
     assert.equal(err, '');
     assert.ok(out.endsWith('}\n'));
-    assert.equal(out, JSON.stringify({ result: 'error', errors: 1, warnings: 1, findings: [OK, WARN, FAIL] }, null, 2) + '\n');
+    assert.equal(out, JSON.stringify({ result: 'error', errors: 1, warnings: 1, notes: 0, findings: [OK, WARN, FAIL] }, null, 2) + '\n');
   });
 
-  test('the top-level keys are result, errors, warnings and findings, in that order', () => {
+  test('the top-level keys are result, errors, warnings, notes and findings, in that order', () => {
     const parsed = JSON.parse(run([OK], true).out) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(parsed), ['result', 'errors', 'warnings', 'findings']);
+    assert.deepEqual(Object.keys(parsed), ['result', 'errors', 'warnings', 'notes', 'findings']);
   });
 
   const cases: ReadonlyArray<readonly [string, readonly Finding[], object]> = [
-    ['no findings', [], { result: 'ok', errors: 0, warnings: 0, findings: [] }],
-    ['only ok findings', [OK], { result: 'ok', errors: 0, warnings: 0, findings: [OK] }],
-    ['warnings only', [WARN, OK, WARN2], { result: 'warning', errors: 0, warnings: 2, findings: [WARN, OK, WARN2] }],
-    ['errors and warnings', [FAIL, WARN, CONFIG], { result: 'error', errors: 2, warnings: 1, findings: [FAIL, WARN, CONFIG] }],
+    ['no findings', [], { result: 'ok', errors: 0, warnings: 0, notes: 0, findings: [] }],
+    ['only ok findings', [OK], { result: 'ok', errors: 0, warnings: 0, notes: 0, findings: [OK] }],
+    ['warnings only', [WARN, OK, WARN2], { result: 'warning', errors: 0, warnings: 2, notes: 0, findings: [WARN, OK, WARN2] }],
+    ['errors and warnings', [FAIL, WARN, CONFIG], { result: 'error', errors: 2, warnings: 1, notes: 0, findings: [FAIL, WARN, CONFIG] }],
+    ['notes only', [NOTE, OK], { result: 'ok', errors: 0, warnings: 0, notes: 1, findings: [NOTE, OK] }],
   ];
   for (const [name, findings, expected] of cases) {
     test(`${name} give ${JSON.stringify({ ...expected, findings: undefined })}`, () => {

@@ -66,8 +66,9 @@ describe('nameProblem', () => {
     });
   }
 
-  test('the length rule is checked before the character rule', () => {
-    assert.equal(nameProblem('-'.repeat(65)), 'the name is longer than 64 characters');
+  test('the character rule is checked before the length rule (a valid name is ASCII, its length its bytes)', () => {
+    assert.equal(nameProblem('-'.repeat(65)), CHARS);
+    assert.equal(nameProblem('é'.repeat(40)), CHARS);
   });
 });
 

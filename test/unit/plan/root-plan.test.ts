@@ -160,6 +160,7 @@ describe('planRoot: a whole plan', () => {
       { kind: 'symlink', path: `${LAYERS}/etc/group`, target: '/local/etc/group' },
       { kind: 'symlink', path: `${LAYERS}/etc/resolv.conf`, target: '/local/etc/resolv.conf' },
       { kind: 'copy', path: `${LAYERS}/usr-local-bin/chos`, from: LAUNCHER },
+      { kind: 'copy', path: `${LAYERS}/usr-local-bin/chos-rules.sh`, from: '/usr/lib/chos/bin/chos-rules.sh' },
     ]);
     assert.deepEqual(plan.warnings, []);
   });
@@ -389,7 +390,10 @@ describe('planRoot: chos at /usr/local/bin', () => {
       const lbOps = plan.ops.filter((o) => o.op === 'overlay' && o.dst === at('usr/local/bin'));
       if (overlaid) {
         assert.deepEqual(lbOps, [overlay([`${LAYERS}/usr-local-bin`, `${TREE}/usr/local/bin`], at('usr/local/bin'))]);
-        assert.deepEqual(plan.layerFiles, [{ kind: 'copy', path: `${LAYERS}/usr-local-bin/chos`, from: LAUNCHER }]);
+        assert.deepEqual(plan.layerFiles, [
+          { kind: 'copy', path: `${LAYERS}/usr-local-bin/chos`, from: LAUNCHER },
+          { kind: 'copy', path: `${LAYERS}/usr-local-bin/chos-rules.sh`, from: '/usr/lib/chos/bin/chos-rules.sh' },
+        ]);
         assert.deepEqual(plan.warnings, []);
         // After the tree's usr is mounted, before the host mounts.
         const i = plan.ops.indexOf(lbOps[0] as RootOp);

@@ -1,0 +1,36 @@
+// One source of truth, checked on the sources: the helpers that existed twice (the lock, the
+// synchronous sleep, the kernel-version comparison, the `fail` of create/update) now exist
+// once, and nothing copies them back. I/O (reads src/).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+const SRC = path.resolve(__dirname, '..', '..', '..', 'src');
+
+function sources(dir = SRC): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sources(p) : e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** The files (relative to src/) whose text matches `re`. */
+function where(re: RegExp): string[] {
+  return sources().filter((f) => re.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(SRC, f)).sort();
+}
+
+const cases: ReadonlyArray<readonly [string, RegExp, readonly string[]]> = [
+  ['the lock algorithm (a lock file linked into place)', /linkSync\(tmp, /, ['state/lock.ts']],
+  ['a lock made with mkdir', /\.setup\.lock|function lock\(runDir[^)]*\)[^{]*\{\n\s*const lockDir/, []],
+  ['the synchronous sleep', /Atomics\.wait\(/, ['images/owner.ts']],
+  ['the kernel-version comparison', /function (compareKernel|newer)\(/, ['checks/elf.ts']],
+  ['the error of a failed step', /new ChosError\('setup-failed', (msg|message), hint/, ['errors.ts']],
+];
+
+for (const [what, re, expected] of cases) {
+  test(`${what} is written ${expected.length === 0 ? 'nowhere' : `once, in ${expected.join(', ')}`}`, () => {
+    assert.deepEqual(where(re), expected);
+  });
+}
