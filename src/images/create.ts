@@ -20,6 +20,7 @@ import { type Caps, DEFAULT_CAPS, type Holds, type Limits, limitsOf, listingHold
 import { applyLayers, dockerSaveLayers, layoutLayers, removeDeadScratch, removeScratch, verifyLayers } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { pullImage } from './registry.js';
+import { escapeControl } from '../text/escape.js';
 
 export const DEFAULT_STORE = '/var/lib/chos/envs';
 
@@ -230,15 +231,37 @@ async function extractArchive(file: string, into: string, staging: string, keepC
   return listingHolds(await streamArchive({ file, writable: staging, to: { extract: tarExtractArgs(undefined, into, keepCaps) }, what: file, onSpawn, caps, onProgress }));
 }
 
-export async function create(o: CreateOptions): Promise<Created> {
+export async function create(given: CreateOptions): Promise<Created> {
+  // Setup's own errors (possibly several lines, escaped by setup) pass through as they are.
+  const fromSetup = new WeakSet<object>();
+  const o: CreateOptions = {
+    ...given,
+    log: (l) => given.log(escapeControl(l)),
+    setup: () => {
+      try {
+        given.setup();
+      } catch (e) {
+        if (typeof e === 'object' && e !== null) fromSetup.add(e);
+        throw e;
+      }
+    },
+  };
+  try {
+    return await createChecked(o);
+  } catch (e) {
+    throw typeof e === 'object' && e !== null && fromSetup.has(e) ? e : reportable(e);
+  }
+}
+
+async function createChecked(o: CreateOptions): Promise<Created> {
   if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl create must run as root');
   const why = nameProblem(o.name);
   if (why) throw new ChosError('invalid-name', `invalid environment name "${o.name}": ${why}`);
   if (o.name === 'root' || o.name === 'default') throw new ChosError('invalid-name', `"${o.name}" is reserved`, { hint: 'pick another name; point default at it in /etc/chos' });
   const bad = sourceProblem(o.source);
   if (bad) throw new ChosError('usage', bad);
-  if (o.source.kind === 'tar' && !fs.existsSync(o.source.file)) throw new ChosError('usage', `archive not found: ${o.source.file}`);
-  if (o.source.kind === 'oci' && !fs.existsSync(o.source.path)) throw new ChosError('usage', `image not found: ${o.source.path}`);
+  const given = o.source.kind === 'tar' ? archiveProblem(o.source.file, 'archive') : o.source.kind === 'oci' ? archiveProblem(o.source.path, 'image') : undefined;
+  if (given) throw new ChosError('usage', given.message, given.hint ? { hint: given.hint } : {});
   const archive = o.source.kind === 'tar' ? o.source.file : o.source.kind === 'oci' && fs.statSync(o.source.path).isFile() ? o.source.path : undefined;
   const tools = toolsFor(o.source, archive === undefined ? 'plain' : compressionOf(archive));
   const missing = firstMissing(tools, process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin');
@@ -252,6 +275,58 @@ export async function create(o: CreateOptions): Promise<Created> {
   } finally {
     unlock();
   }
+}
+
+/**
+ * Why the file given as an archive (--from-tar, or --from-oci, where a directory is a layout
+ * too) cannot be read as one: it does not exist, or it is a directory, FIFO, socket or device.
+ * Looked at with stat(2) only, so a FIFO or /dev/zero is refused without being opened.
+ * Undefined when it is a regular file (or, for an image, a directory). I/O.
+ */
+export function archiveProblem(file: string, what: 'archive' | 'image'): { message: string; hint?: string } | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return { message: code === 'ENOENT' || code === 'ENOTDIR' ? `${what} not found: ${file}` : `cannot look at the ${what} ${file} (${code})` };
+  }
+  if (st.isFile() || (what === 'image' && st.isDirectory())) return undefined;
+  const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket'
+    : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'not a regular file';
+  return {
+    message: `${file} is ${kind}, not an ${what === 'archive' ? 'archive' : 'image archive or OCI layout directory'}`,
+    hint: what === 'archive' ? 'give a tar archive (plain, gzip, zstd or xz) as a regular file' : 'give an OCI layout directory, or an OCI or docker save archive as a regular file',
+  };
+}
+
+/** errno codes of a local failure that an admin can fix (space, permissions), named with the path. */
+const LOCAL_FAILURES: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  EROFS: 'read-only file system', EMFILE: 'too many open files', ENFILE: 'too many open files in the system',
+};
+
+/**
+ * What create reports for an error: a system error of a file operation (a full disk, EACCES)
+ * as a one-line error naming the path; anything else as it is. Every message and hint has its
+ * control characters escaped, as they may carry member names or what a registry said. Pure.
+ */
+export function reportable(e: unknown): unknown {
+  if (e instanceof ChosError) {
+    const message = escapeControl(e.message);
+    const hint = e.hint === undefined ? undefined : escapeControl(e.hint);
+    if (message === e.message && hint === e.hint) return e;
+    return new ChosError(e.code, message, { exitCode: e.exitCode, cause: e, ...(hint !== undefined ? { hint } : {}) });
+  }
+  const x = e as (NodeJS.ErrnoException & { dest?: unknown }) | undefined;
+  const why = typeof x?.code === 'string' ? LOCAL_FAILURES[x.code] : undefined;
+  if (why !== undefined && typeof x?.path === 'string') {
+    const on = typeof x.dest === 'string' ? `${x.path} -> ${x.dest}` : x.path;
+    return new ChosError('setup-failed', escapeControl(`${x.syscall ?? 'writing'} ${on}: ${why} (${x.code ?? ''})`), {
+      cause: e, hint: x.code === 'ENOSPC' || x.code === 'EDQUOT' ? 'free space there (or give another --store), then run the command again' : 'check the owner and mode of that path',
+    });
+  }
+  return e;
 }
 
 /** The entry of the name being updated (undefined for a create); throws when the name is taken (create) or not chosctl's (update). */

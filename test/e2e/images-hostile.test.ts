@@ -1,0 +1,116 @@
+// chosctl create, update, remove and setup as root against what an archive, an OCI layout, a
+// registry or the store may hold that it should not: archives that are no regular files,
+// control characters in member names, layout files linked out of the layout, a store that is
+// not root's. Each asserts a one-line error, no canary from a root-only file in the output,
+// and nothing changed outside. I/O.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BASE_CONFIG, CHOSCTL, CONFIG, RUN_DIR, STORE, SYSCONFIG, WORLD, cannotRun, ensureWorld, must, run, stagingLeft, writeConfig } from './harness.js';
+
+const missing = ['bwrap', 'tar'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
+const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install bubblewrap tar)` : undefined);
+const HERE = path.join(WORLD, 'images-hostile');
+const DROP_INS = `${CONFIG}.d`;
+
+function chosctl(args: string[], store = STORE): ReturnType<typeof run> {
+  return run(CHOSCTL, [...args, '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', store]);
+}
+
+function registered(name: string): boolean {
+  return fs.existsSync(path.join(DROP_INS, `${name}.conf`));
+}
+
+/** The error chosctl printed: exactly one error line (and at most one hint line), no stack trace. */
+function oneLineError(r: ReturnType<typeof run>): string {
+  assert.notEqual(r.status, null, 'it ended by itself');
+  assert.notEqual(r.status, 0, r.stdout);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.match(lines[0] ?? '', /^chosctl: error: /, r.stderr);
+  assert.ok(lines.length === 1 || (lines.length === 2 && (lines[1] ?? '').startsWith('hint: ')), r.stderr);
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+  return lines[0] ?? '';
+}
+
+/** A one-member ustar archive whose member name is `name` (any bytes), holding `data`. */
+function oneMember(name: string, data: string, type = '0', link = ''): Buffer {
+  const h = Buffer.alloc(512);
+  const put = (s: string, off: number, len: number): void => { h.write(s.slice(0, len), off, 'latin1'); };
+  const oct = (n: number, off: number, len: number): void => put(n.toString(8).padStart(len - 1, '0'), off, len);
+  const body = Buffer.from(type === '0' ? data : '');
+  put(name, 0, 100);
+  oct(0o644, 100, 8); oct(0, 108, 8); oct(0, 116, 8); oct(body.length, 124, 12); oct(1_700_000_000, 136, 12);
+  put('        ', 148, 8); put(type, 156, 1); put(link, 157, 100); put('ustar', 257, 6); put('00', 263, 2);
+  let sum = 0;
+  for (const b of h) sum += b;
+  put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
+  return Buffer.concat([h, body, Buffer.alloc((512 - (body.length % 512)) % 512), Buffer.alloc(1024)]);
+}
+
+describe('chosctl create: archives that are not regular files', { skip }, () => {
+  let server: net.Server | undefined;
+  before(() => {
+    ensureWorld();
+    writeConfig(BASE_CONFIG);
+    fs.rmSync(HERE, { recursive: true, force: true });
+    fs.mkdirSync(HERE, { recursive: true });
+    must('mkfifo', [path.join(HERE, 'fifo')]);
+    fs.mkdirSync(path.join(HERE, 'dir'));
+  });
+  after(() => {
+    server?.close();
+  });
+
+  const cases: ReadonlyArray<readonly [string, () => string, RegExp]> = [
+    ['a directory', () => path.join(HERE, 'dir'), /is a directory, not an archive/],
+    ['a FIFO', () => path.join(HERE, 'fifo'), /is a FIFO, not an archive/],
+    ['/dev/zero', () => '/dev/zero', /\/dev\/zero is a character device, not an archive/],
+    ['a block device', () => must('sh', ['-c', 'ls /dev/loop0 /dev/sda /dev/vda /dev/nvme0n1 2>/dev/null | head -1']).trim() || '/dev/loop0', /is a block device, not an archive/],
+    ['a link to a FIFO', () => {
+      const l = path.join(HERE, 'to-fifo');
+      fs.rmSync(l, { force: true });
+      fs.symlinkSync(path.join(HERE, 'fifo'), l);
+      return l;
+    }, /to-fifo is a FIFO, not an archive/],
+  ];
+  for (const [what, file, message] of cases) {
+    for (const option of ['--from-tar', '--from-oci']) {
+      if (option === '--from-oci' && what === 'a directory') continue;
+      it(`${option} ${what}: a one-line error naming it, at once, nothing registered`, () => {
+        const f = file();
+        const r = chosctl(['create', 'notanarchive', option, f]);
+        assert.match(oneLineError(r), option === '--from-tar' ? message : new RegExp(message.source.replace('not an archive', 'not an image archive')));
+        assert.ok(r.stderr.includes(f), r.stderr);
+        assert.equal(r.status, 2);
+        assert.equal(registered('notanarchive'), false);
+        assert.deepEqual(stagingLeft(), []);
+      });
+    }
+  }
+
+  it('--from-tar a socket: a one-line error naming it', async () => {
+    const sock = path.join(HERE, 'sock');
+    fs.rmSync(sock, { force: true });
+    server = net.createServer();
+    await new Promise<void>((r) => server?.listen(sock, r));
+    const r = chosctl(['create', 'notanarchive', '--from-tar', sock]);
+    assert.match(oneLineError(r), /sock is a socket, not an archive/);
+  });
+
+  it('escapes control characters of member names in what it prints', () => {
+    // An absolute member name is refused and named; it carries a terminal title escape,
+    // a carriage return and a right-to-left override.
+    const file = path.join(HERE, 'escapes.tar');
+    fs.writeFileSync(file, oneMember('/x\x1b]0;owned\x07\r\u202efake', 'data\n'));
+    const r = chosctl(['create', 'escapes', '--from-tar', file]);
+    const line = oneLineError(r);
+    assert.match(line, /outside the tree/);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(r.stderr + r.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/, 'no raw control character');
+    assert.ok(line.includes('\\x1b]0;owned\\x07\\x0d'), line);
+    assert.equal(registered('escapes'), false);
+  });
+});
