@@ -6,6 +6,7 @@ import { ChosError, Exit } from '../errors.js';
 import { DEFAULT_STORE, type Source, create, recorded } from '../images/create.js';
 import { type ProgressReport, formatProgress } from '../images/progress.js';
 import { parseCount, parseSize } from '../images/size.js';
+import { checkStore } from '../images/store.js';
 import { type Caps, DEFAULT_CAPS, type Limits } from '../images/tar-listing.js';
 import { loadConfig } from '../prepare/load-config.js';
 import { setup } from '../prepare/setup.js';
@@ -98,6 +99,8 @@ export async function createCommand(command: 'create' | 'update', name: string |
   let limits: Limits = {};
   if (command === 'update') {
     // (Source options given to update are refused before this: see misplacedOption.)
+    // What the store records is read only from a store that is root's.
+    checkStore(store, false);
     const rec = recorded(store, name);
     source = rec.source;
     keepSetuid = values['keep-setuid'] ?? rec.keepSetuid;

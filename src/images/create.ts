@@ -12,6 +12,7 @@ import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import { unmountAndRemove } from '../prepare/mounts.js';
 import { lockName } from './lock.js';
+import { type OpenDir, checkStore, closeDir, openDir, removeDirIn, via } from './store.js';
 import { RUN_TAG_ENV, killTagged, ownTag, ownedByOtherLiveRun, tagAlive, tagOfName, tagOfTemporary } from './owner.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { type Compression, compressionOf, streamArchive } from './stream.js';
@@ -181,40 +182,76 @@ export function cleanLeftovers(store: string, chosFile: string, log: (l: string)
   for (const d of removeDeadScratch()) log(`removed leftover ${d}`);
 }
 
-/** Trees of NAME in the store that neither the config nor any prepared generation uses. */
+/**
+ * Deletes the trees of NAME in the store that neither the config nor any prepared generation
+ * uses. The store is checked against its rule first (see store.ts); each tree is reached
+ * through open directories and deleted only when it is a real directory (never through a link
+ * planted in the store); a tree counts as used when a used path names it or when a used path
+ * is the same directory (device and inode).
+ */
 export function pruneTrees(name: string, store: string, chosFile: string, runDir: string, log: (l: string) => void): void {
-  const trees = path.join(store, name, 'trees');
-  if (!fs.existsSync(trees)) return;
-  let owner: string | undefined;
+  const id = checkStore(store, false);
+  if (id === undefined) return;
+  const top = openDir(undefined, store, id);
+  let env: OpenDir | undefined;
+  let trees: OpenDir | undefined;
   try {
-    owner = recorded(store, name).chosFile;
-  } catch { /* no record: not ours to judge */ }
-  if (owner !== chosFile) return;
-  const cfg = loadConfig({ chosFile });
-  const used = new Set(cfg.chos.entries.map((e) => e.path));
-  // Every generation still present binds its trees; sessions may run in it.
-  for (const g of fs.existsSync(runDir) ? fs.readdirSync(runDir).filter((n) => n.startsWith('gen-')) : []) {
+    env = top && openDir(top, name);
+    trees = env && openDir(env, 'trees');
+    if (!top || !env || !trees) return;
+    let owner: string | undefined;
     try {
-      const c = JSON.parse(fs.readFileSync(path.join(runDir, g, 'catalog.json'), 'utf8')) as { environments: Array<{ path: string }> };
-      for (const e of c.environments) used.add(e.path);
-    } catch { /* half-made generation: its mounts, if any, keep the tree busy anyway */ }
-  }
-  for (const id of fs.readdirSync(trees)) {
-    const p = path.join(trees, id);
-    if (used.has(p)) continue;
-    // A tree whose create is still running is about to be registered.
-    if (ownedByOtherLiveRun(id)) continue;
-    fs.rmSync(p, { recursive: true, force: true });
-    log(`deleted unused tree ${p}`);
-  }
-  if (fs.readdirSync(trees).length === 0 && !fs.existsSync(path.join(dropInDir(chosFile), `${name}.conf`))) {
-    fs.rmSync(path.join(store, name), { recursive: true, force: true });
+      owner = recorded(store, name).chosFile;
+    } catch { /* no record: not ours to judge */ }
+    if (owner !== chosFile) return;
+    const cfg = loadConfig({ chosFile });
+    const used = new Set(cfg.chos.entries.map((e) => e.path));
+    // Every generation still present binds its trees; sessions may run in it.
+    for (const g of fs.existsSync(runDir) ? fs.readdirSync(runDir).filter((n) => n.startsWith('gen-')) : []) {
+      try {
+        const c = JSON.parse(fs.readFileSync(path.join(runDir, g, 'catalog.json'), 'utf8')) as { environments: Array<{ path: string }> };
+        for (const e of c.environments) used.add(e.path);
+      } catch { /* half-made generation: its mounts, if any, keep the tree busy anyway */ }
+    }
+    const usedIds = new Set<string>();
+    for (const u of used) {
+      try {
+        const st = fs.statSync(u);
+        usedIds.add(`${st.dev}:${st.ino}`);
+      } catch { /* gone: names nothing */ }
+    }
+    const shown = path.join(store, name, 'trees');
+    for (const t of fs.readdirSync(via(trees, '.'))) {
+      const p = path.join(shown, t);
+      if (used.has(p)) continue;
+      // A tree whose create is still running is about to be registered.
+      if (ownedByOtherLiveRun(t)) continue;
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(via(trees, t));
+      } catch {
+        continue;
+      }
+      if (usedIds.has(`${st.dev}:${st.ino}`)) continue;
+      if (!st.isDirectory()) {
+        log(`left ${p} alone: it is not a directory (chosctl create makes only directories there)`);
+        continue;
+      }
+      if (removeDirIn(trees, t, st)) log(`deleted unused tree ${p}`);
+    }
+    if (fs.readdirSync(via(trees, '.')).length === 0 && !fs.existsSync(path.join(dropInDir(chosFile), `${name}.conf`))) {
+      removeDirIn(top, name, env);
+    }
+  } finally {
+    closeDir(trees);
+    closeDir(env);
+    closeDir(top);
   }
 }
 
-/** pruneTrees for every environment in the store (run after each setup). */
+/** pruneTrees for every environment in the store (run after each setup); refuses a store that breaks its rule. */
 export function pruneStore(store: string, chosFile: string, runDir: string, log: (l: string) => void): void {
-  if (!fs.existsSync(store)) return;
+  if (checkStore(store, false) === undefined) return;
   for (const name of fs.readdirSync(store)) {
     if (!name.startsWith('.')) pruneTrees(name, store, chosFile, runDir, log);
   }
@@ -268,6 +305,8 @@ async function createChecked(o: CreateOptions): Promise<Created> {
   if (missing) throw new ChosError('setup-failed', `${missing[0]} is not installed (or not on the PATH); nothing was changed`, { hint: `apt-get install ${missing[1]}` });
   // Checked before the lock, which makes the store, so that a taken name changes nothing.
   checkName(o, path.join(dropInDir(o.chosFile), `${o.name}.conf`));
+  // The store is root's, or nothing is done in it (made here when it does not exist).
+  checkStore(o.store, true);
   // One create, update or remove of a name at a time: from the check that it exists to the end.
   const unlock = lockName(o.store, o.name, o.log);
   try {
@@ -349,8 +388,8 @@ async function createLocked(o: CreateOptions): Promise<Created> {
 
   // Only root may reach trees through the store: they may hold setuid files or file
   // capabilities (--keep-setuid). Users reach them only through the prepared (nosuid) roots.
+  // (The store itself is 0700: see checkStore.)
   fs.mkdirSync(path.join(o.store, '.staging'), { recursive: true, mode: 0o700 });
-  fs.chmodSync(o.store, 0o700);
   cleanLeftovers(o.store, o.chosFile, o.log);
   // Both names end in this run's tag: a later run tells whether this one still runs.
   const id = `${Date.now()}-${ownTag()}`;
@@ -559,6 +598,7 @@ export function remove(name: string, chosFile: string, store: string, runDir: st
   if (why) throw new ChosError('invalid-name', `invalid environment name "${name}": ${why}`);
   // Checked before the lock (which makes the store) and again under it.
   createdDropIn(name, chosFile);
+  checkStore(store, true);
   const unlock = lockName(store, name, log);
   try {
     removeLocked(name, chosFile, store, runDir, setup, log);

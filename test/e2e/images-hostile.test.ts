@@ -114,3 +114,96 @@ describe('chosctl create: archives that are not regular files', { skip }, () => 
     assert.equal(registered('escapes'), false);
   });
 });
+
+describe('the store must be root\'s', { skip }, () => {
+  const base = path.join(WORLD, 'images-hostile-store');
+  const target = path.join(base, 'target');
+  const record = (): string => JSON.stringify({ source: { kind: 'tar', file: '/nonexistent.tar' }, keepSetuid: false, chosFile: CONFIG }) + '\n';
+  const targetContent = (): string[] => fs.readdirSync(target).sort();
+
+  /** A store at `store` holding environment "evil" whose trees directory is a link to the root-owned `target`. */
+  function plant(store: string): void {
+    fs.mkdirSync(path.join(store, 'evil'), { recursive: true });
+    fs.writeFileSync(path.join(store, 'evil', 'source.json'), record());
+    fs.symlinkSync(target, path.join(store, 'evil', 'trees'));
+  }
+
+  before(() => {
+    ensureWorld();
+    writeConfig(BASE_CONFIG);
+    fs.rmSync(base, { recursive: true, force: true });
+    fs.mkdirSync(path.join(target, 'old-tree'), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(path.join(target, 'old-tree', 'keep'), 'root data\n');
+    fs.writeFileSync(path.join(target, 'keep.txt'), 'root data\n');
+  });
+  after(() => {
+    fs.rmSync(path.join(DROP_INS, 'evil.conf'), { force: true });
+    writeConfig(BASE_CONFIG);
+    chosctl(['setup']);
+  });
+
+  const setupWith = (store: string): ReturnType<typeof run> => chosctl(['setup'], store);
+
+  it('refuses a user-owned store holding a link where a tree directory should be: setup, update, remove and create touch nothing', () => {
+    const store = path.join(base, 'user-store');
+    plant(store);
+    const uid = Number(must('id', ['-u', process.env['CHOS_E2E_USER'] ?? 'chos-e2e']).trim());
+    must('chown', ['-hR', `${uid}:${uid}`, store]);
+    const r = setupWith(store);
+    assert.match(oneLineError(r), new RegExp(`refusing the store ${store}: ${store} is owned by uid ${uid}, not root`));
+    assert.doesNotMatch(r.stdout, /deleted/);
+    assert.deepEqual(targetContent(), ['keep.txt', 'old-tree']);
+    const u = chosctl(['update', 'evil'], store);
+    assert.match(oneLineError(u), /refusing the store/);
+    fs.mkdirSync(DROP_INS, { recursive: true });
+    fs.writeFileSync(path.join(DROP_INS, 'evil.conf'), `%SHELLS\nevil:${path.join(store, 'evil', 'trees', 'old-tree')}\n`);
+    try {
+      const rm = chosctl(['remove', 'evil'], store);
+      assert.match(oneLineError(rm), /refusing the store/);
+      assert.ok(registered('evil'), 'the registration is left as it was');
+    } finally {
+      fs.rmSync(path.join(DROP_INS, 'evil.conf'), { force: true });
+    }
+    const c = chosctl(['create', 'evil2', '--from-tar', path.join(HERE, 'escapes.tar')], store);
+    assert.match(oneLineError(c), /refusing the store/);
+    assert.equal(fs.existsSync(path.join(store, '.staging')), false, 'nothing was written into it');
+    assert.deepEqual(targetContent(), ['keep.txt', 'old-tree']);
+    assert.equal(fs.readFileSync(path.join(target, 'old-tree', 'keep'), 'utf8'), 'root data\n');
+  });
+
+  it('refuses a root-owned store that group or others may enter, and one reached through a link', () => {
+    const open = path.join(base, 'open-store');
+    plant(open);
+    fs.chmodSync(open, 0o755);
+    assert.match(oneLineError(setupWith(open)), /open-store has mode 0755: group and others must have no access/);
+    const real = path.join(base, 'real-store');
+    plant(real);
+    fs.chmodSync(real, 0o700);
+    const link = path.join(base, 'linked-store');
+    fs.symlinkSync(real, link);
+    assert.match(oneLineError(setupWith(link)), /linked-store is a symbolic link/);
+    // A link on the way, not only at the end.
+    const viaLink = path.join(base, 'via');
+    fs.symlinkSync(base, viaLink);
+    assert.match(oneLineError(setupWith(path.join(viaLink, 'real-store'))), /via is a symbolic link/);
+    assert.deepEqual(targetContent(), ['keep.txt', 'old-tree']);
+  });
+
+  it('in a store that is root\'s, never follows a link planted where a tree should be', () => {
+    const store = path.join(base, 'real-store');
+    const r = setupWith(store);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /deleted/);
+    assert.deepEqual(targetContent(), ['keep.txt', 'old-tree']);
+    // A link as one tree among real ones: the unused real one goes, the link and its target stay.
+    fs.rmSync(path.join(store, 'evil', 'trees'));
+    fs.mkdirSync(path.join(store, 'evil', 'trees', 'unused'), { recursive: true });
+    fs.symlinkSync(target, path.join(store, 'evil', 'trees', 'planted'));
+    const again = setupWith(store);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /deleted unused tree .*\/unused/);
+    assert.match(again.stdout, /left .*planted alone/);
+    assert.ok(fs.lstatSync(path.join(store, 'evil', 'trees', 'planted')).isSymbolicLink());
+    assert.deepEqual(targetContent(), ['keep.txt', 'old-tree']);
+  });
+});
