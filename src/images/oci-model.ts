@@ -99,3 +99,9 @@ export function whiteoutMeaning(name: string): WhiteoutMeaning {
   }
   return { kind: 'whiteout', target: dir === '' ? target : `${dir}/${target}` };
 }
+
+/** Most bytes a JSON document of an image may have (oci-layout, index.json, a manifest, a config, docker's manifest.json), read from a layout or a registry. */
+export const MAX_JSON_BYTES = 4 * 2 ** 20;
+
+/** Most bytes a signature payload (cosign simple signing) may have. */
+export const MAX_PAYLOAD_BYTES = 2 ** 20;

@@ -5,6 +5,7 @@
 // and nothing changed outside. I/O.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -205,5 +206,122 @@ describe('the store must be root\'s', { skip }, () => {
     assert.match(again.stdout, /left .*planted alone/);
     assert.ok(fs.lstatSync(path.join(store, 'evil', 'trees', 'planted')).isSymbolicLink());
     assert.deepEqual(targetContent(), ['keep.txt', 'old-tree']);
+  });
+});
+
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+/** Writes a one-layer OCI layout (a file etc/marker) at `dir`; returns the digests. */
+function writeLayout(dir: string): { manifest: string; config: string; layer: string } {
+  const blobs = path.join(dir, 'blobs', 'sha256');
+  fs.mkdirSync(blobs, { recursive: true });
+  const put = (b: Buffer | string): string => {
+    const h = sha(b);
+    fs.writeFileSync(path.join(blobs, h), b);
+    return h;
+  };
+  const layerBytes = Buffer.concat([oneMember('etc/', '', '5'), oneMember('etc/marker', 'secimg layout\n')].map((b, i, all) => (i < all.length - 1 ? b.subarray(0, b.length - 1024) : b)));
+  const layer = put(layerBytes);
+  const config = put(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${layer}`] } }));
+  const manifestText = JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${config}`, size: fs.statSync(path.join(blobs, config)).size },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layer}`, size: layerBytes.length }],
+  });
+  const manifest = put(manifestText);
+  fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${manifest}`, size: manifestText.length, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
+  }));
+  return { manifest, config, layer };
+}
+
+describe('chosctl create --from-oci: files of a layout are read inside it', { skip }, () => {
+  const base = path.join(WORLD, 'images-hostile-oci');
+  const good = path.join(base, 'good');
+  // A root-only file whose content must never show: not JSON, so a parser's message would quote it.
+  const canary = path.join(base, 'canary');
+  const CANARY = 'CANARY-secimg-7f3a';
+  let d = { manifest: '', config: '', layer: '' };
+  before(() => {
+    ensureWorld();
+    writeConfig(BASE_CONFIG);
+    fs.rmSync(base, { recursive: true, force: true });
+    fs.mkdirSync(base, { recursive: true });
+    fs.writeFileSync(canary, `${CANARY} root:secret\n`, { mode: 0o600 });
+    d = writeLayout(good);
+  });
+  after(() => {
+    if (registered('okoci')) chosctl(['remove', 'okoci']);
+  });
+
+  /** A copy of the good layout changed by `change`; returns its path. */
+  function variant(name: string, change: (dir: string) => void): string {
+    const dir = path.join(base, name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    must('cp', ['-a', good, dir]);
+    change(dir);
+    return dir;
+  }
+
+  it('takes the layout the test writes (the baseline)', () => {
+    const r = chosctl(['create', 'okoci', '--from-oci', good, '--no-setup']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(registered('okoci'));
+  });
+
+  const blob = (dir: string, h: string): string => path.join(dir, 'blobs', 'sha256', h);
+  const cases: ReadonlyArray<readonly [string, (dir: string) => void, RegExp]> = [
+    ['index.json a link to a root-only file (absolute)', (x) => { fs.rmSync(path.join(x, 'index.json')); fs.symlinkSync(canary, path.join(x, 'index.json')); }, /index\.json is missing/],
+    ['index.json a link to a root-only file (relative, climbing)', (x) => { fs.rmSync(path.join(x, 'index.json')); fs.symlinkSync('../../../../../../../..' + canary, path.join(x, 'index.json')); }, /index\.json is missing/],
+    ['oci-layout a link to a root-only file', (x) => { fs.rmSync(path.join(x, 'oci-layout')); fs.symlinkSync(canary, path.join(x, 'oci-layout')); }, /no oci-layout file/],
+    ['index.json whose content is not JSON', (x) => { fs.copyFileSync(canary, path.join(x, 'index.json')); }, /index\.json: not valid JSON \(expected an image index\)/],
+    ['blobs a link to a directory outside (a middle component)', (x) => {
+      const outside = path.join(base, `outside-${path.basename(x)}`);
+      fs.rmSync(outside, { recursive: true, force: true });
+      fs.renameSync(path.join(x, 'blobs'), outside);
+      fs.symlinkSync(outside, path.join(x, 'blobs'));
+    }, /image manifest: blob sha256:[0-9a-f]{64} is missing/],
+    ['the manifest blob a link to a root-only file', (x) => { fs.rmSync(blob(x, d.manifest)); fs.symlinkSync(canary, blob(x, d.manifest)); }, /image manifest: blob sha256:[0-9a-f]{64} is missing/],
+    ['a layer blob a link to a root-only file', (x) => { fs.rmSync(blob(x, d.layer)); fs.symlinkSync(canary, blob(x, d.layer)); }, /layer 1\/1: .* is missing/],
+    ['index.json a FIFO', (x) => { fs.rmSync(path.join(x, 'index.json')); must('mkfifo', [path.join(x, 'index.json')]); }, /index\.json is not a regular file/],
+    ['index.json a link to /dev/zero', (x) => { fs.rmSync(path.join(x, 'index.json')); fs.symlinkSync('/dev/zero', path.join(x, 'index.json')); }, /index\.json is missing/],
+    ['index.json a device node', (x) => { fs.rmSync(path.join(x, 'index.json')); must('mknod', [path.join(x, 'index.json'), 'c', '1', '5']); }, /index\.json is not a regular file/],
+    ['index.json a sparse file of 2 GiB', (x) => { fs.truncateSync(path.join(x, 'index.json'), 2 * 2 ** 30); }, /index\.json is larger than 4194304 bytes/],
+    ['a layer blob a FIFO', (x) => { fs.rmSync(blob(x, d.layer)); must('mkfifo', [blob(x, d.layer)]); }, /layer 1\/1: .* is not a regular file/],
+  ];
+  for (const [what, change, message] of cases) {
+    it(`refuses a layout with ${what}: named, no content shown, nothing registered`, () => {
+      const dir = variant(`v${cases.findIndex((c) => c[0] === what)}`, change);
+      const r = chosctl(['create', 'badoci', '--from-oci', dir]);
+      assert.match(oneLineError(r), message);
+      assert.equal(r.status, 125);
+      assert.ok(!(r.stdout + r.stderr).includes(CANARY), 'nothing of the root-only file is shown');
+      assert.equal(registered('badoci'), false);
+      assert.deepEqual(stagingLeft(), []);
+    });
+  }
+
+  it('refuses the same in a layout archive: index.json linked to a root-only file', () => {
+    const dir = variant('archived', (x) => { fs.rmSync(path.join(x, 'index.json')); fs.symlinkSync(canary, path.join(x, 'index.json')); });
+    const file = path.join(base, 'layout.tar');
+    must('tar', ['-C', dir, '-cf', file, '.']);
+    const r = chosctl(['create', 'badoci', '--from-oci', file]);
+    assert.match(oneLineError(r), /index\.json is missing/);
+    assert.ok(!(r.stdout + r.stderr).includes(CANARY));
+    assert.equal(registered('badoci'), false);
+  });
+
+  it('reads a docker save manifest.json inside the archive: a link to a root-only file is refused', () => {
+    const dir = path.join(base, 'docker');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir);
+    fs.symlinkSync(canary, path.join(dir, 'manifest.json'));
+    const file = path.join(base, 'docker.tar');
+    must('tar', ['-C', dir, '-cf', file, '.']);
+    const r = chosctl(['create', 'badoci', '--from-oci', file]);
+    assert.match(oneLineError(r), /neither an OCI image layout .* nor a docker save archive/);
+    assert.ok(!(r.stdout + r.stderr).includes(CANARY));
   });
 });
