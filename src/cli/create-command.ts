@@ -26,6 +26,7 @@ export interface CreateFlags {
   readonly pull?: string | undefined;
   readonly insecure?: boolean | undefined;
   readonly 'auth-file'?: string | undefined;
+  readonly 'auth-realm'?: string[] | undefined;
   readonly 'verify-key'?: string | undefined;
   readonly ref?: string | undefined;
   readonly 'keep-setuid'?: boolean | undefined;
@@ -49,6 +50,7 @@ export function sourceFromFlags(v: CreateFlags, cwd: string): Source {
     ['mirror', v.mirror, suite, '--debootstrap or --mmdebstrap'],
     ['insecure', v.insecure, v.pull, '--pull'],
     ['auth-file', v['auth-file'], v.pull, '--pull'],
+    ['auth-realm', v['auth-realm'], v.pull, '--pull'],
     ['verify-key', v['verify-key'], v.pull, '--pull'],
     ['ref', v.ref, v['from-oci'], '--from-oci'],
   ] as const).find(([, value, source]) => value !== undefined && source === undefined);
@@ -65,6 +67,7 @@ export function sourceFromFlags(v: CreateFlags, cwd: string): Source {
       kind: 'pull', ref: v.pull, ...(v.insecure ? { insecure: true } : {}),
       ...(v['auth-file'] ? { authFile: path.resolve(cwd, v['auth-file']) } : {}),
       ...(v['verify-key'] ? { verifyKey: path.resolve(cwd, v['verify-key']) } : {}),
+      ...(v['auth-realm']?.length ? { authRealms: v['auth-realm'] } : {}),
     };
   }
   return { kind: 'oci', path: path.resolve(cwd, v['from-oci'] ?? ''), ...(v.ref ? { ref: v.ref } : {}) };

@@ -33,7 +33,11 @@ export type Source =
   }
   | { readonly kind: 'tar'; readonly file: string }
   | { readonly kind: 'oci'; readonly path: string; readonly ref?: string }
-  | { readonly kind: 'pull'; readonly ref: string; readonly insecure?: boolean; readonly authFile?: string; readonly verifyKey?: string };
+  | {
+    readonly kind: 'pull'; readonly ref: string; readonly insecure?: boolean; readonly authFile?: string; readonly verifyKey?: string;
+    /** Hosts of HTTPS token services other than the registry's that may receive its credentials (--auth-realm). */
+    readonly authRealms?: readonly string[];
+  };
 
 export interface CreateOptions {
   readonly name: string;
@@ -111,7 +115,7 @@ export function renderDropIn(name: string, tree: string, source: Source): string
 export function sourceProblem(s: Source): string | undefined {
   // Paths end up in the drop-in's comment line: a newline there would add config lines.
   const text = s.kind === 'debootstrap' ? `${s.suite}${s.variant ?? ''}${s.mirror ?? ''}`
-    : s.kind === 'oci' ? `${s.path}${s.ref ?? ''}` : s.kind === 'pull' ? `${s.ref}${s.authFile ?? ''}${s.verifyKey ?? ''}` : s.file;
+    : s.kind === 'oci' ? `${s.path}${s.ref ?? ''}` : s.kind === 'pull' ? `${s.ref}${s.authFile ?? ''}${s.verifyKey ?? ''}${(s.authRealms ?? []).join('')}` : s.file;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(text)) return 'control characters (a newline, …) are not allowed in a source';
   if (s.kind === 'debootstrap') {
@@ -125,6 +129,8 @@ export function sourceProblem(s: Source): string | undefined {
     if ('error' in r) return r.error;
     if (s.authFile !== undefined && !s.authFile.startsWith('/')) return `the credentials file path must be absolute, found "${s.authFile}"`;
     if (s.verifyKey !== undefined && !s.verifyKey.startsWith('/')) return `the key path must be absolute, found "${s.verifyKey}"`;
+    const badRealm = (s.authRealms ?? []).find((h) => !/^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(h));
+    if (badRealm !== undefined) return `--auth-realm takes a host name (HOST or HOST:PORT, no scheme), found "${badRealm}"`;
     return undefined;
   }
   if (s.kind === 'oci') {
@@ -435,6 +441,7 @@ async function createLocked(o: CreateOptions): Promise<Created> {
         ...(o.progress ? { progress: o.progress } : {}),
         ...(o.source.authFile ? { authFile: o.source.authFile } : {}),
         ...(o.source.verifyKey ? { verifyKey: o.source.verifyKey } : {}),
+        ...(o.source.authRealms ? { authRealms: o.source.authRealms } : {}),
       });
       if (o.replace && existing && sameBuild(recordedOrNothing(o.store, o.name), blobs, o.keepSetuid, limitsOf(o.caps ?? DEFAULT_CAPS))) {
         o.log(`"${o.name}" is up to date: ${o.source.ref} still names the image it was made from`);
