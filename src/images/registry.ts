@@ -350,15 +350,19 @@ async function blob(c: Client, cache: string, d: Descriptor, what: string, log: 
   const hash = createHash('sha256');
   let n = 0;
   const t0 = Date.now();
+  // A write that fails (a full disk) ends the download with the file's name, instead of
+  // waiting for a 'drain' that never comes.
+  const failed = new Promise<never>((_, reject) => out.once('error', (e: NodeJS.ErrnoException) => reject(Object.assign(e, { path: e.path ?? tmp }))));
+  failed.catch(() => { /* raced below */ });
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       n += chunk.length;
       if (n > d.size) throw fail(`${what}: the registry sent more than the ${d.size} bytes the manifest says`);
       hash.update(chunk);
       onBytes(chunk.length);
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (!out.write(chunk)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
     }
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await Promise.race([new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve()))), failed]);
     if (n !== d.size) throw fail(`${what}: got ${n} bytes, the manifest says ${d.size}`);
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== d.digest) throw fail(`${what}: content does not match its digest (expected ${d.digest}, found ${got})`);
@@ -406,8 +410,9 @@ export async function pullImage(o: PullOptions): Promise<string[]> {
     desc = { mediaType: top.mediaType, digest: picked.digest, size: top.bytes.length };
     fs.writeFileSync(path.join(o.layout, 'blobs', 'sha256', desc.digest.slice(7)), top.bytes);
   }
-  const manifest = JSON.parse(top.bytes.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] };
-  if (!manifest.config || !Array.isArray(manifest.layers)) throw fail(`${name}: the manifest has no config or layers`);
+  const manifest = JSON.parse(top.bytes.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] } | null;
+  const isDescriptor = (x: unknown): x is Descriptor => typeof x === 'object' && x !== null && typeof (x as Descriptor).digest === 'string' && Number.isSafeInteger((x as Descriptor).size);
+  if (!isDescriptor(manifest?.config) || !Array.isArray(manifest?.layers) || !manifest.layers.every(isDescriptor)) throw fail(`${name}: the manifest has no config or layers`);
   const config = manifest.config;
   place(o.layout, await blob(c, o.cache, config, 'image config', o.log), config.digest);
   const layers = manifest.layers;

@@ -4,7 +4,8 @@
 //   node rogue-registry.js PORT DIR RECORD
 // foreign: 401 naming a token service on http://127.0.0.2:PORT (another host, plain HTTP);
 // basic: 401 Basic (credentials are for this host); endless: a manifest that never ends;
-// dup: the image in DIR (dup-manifest.json, blobs by hex name), blobs answered after a pause.
+// dup, big: the images in DIR (dup-manifest.json, big-manifest.json, blobs by hex name),
+// blobs answered after a pause.
 // Every request's host, path and Authorization header go to RECORD, one JSON line each.
 // I/O, test only.
 
@@ -60,11 +61,12 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     more();
     return;
   }
-  if (p === '/v2/dup/manifests/latest') {
-    res.writeHead(200, { 'Content-Type': MANIFEST }).end(fs.readFileSync(path.join(dir ?? '', 'dup-manifest.json')));
+  const manifest = /^\/v2\/(dup|big)\/manifests\/latest$/.exec(p);
+  if (manifest) {
+    res.writeHead(200, { 'Content-Type': MANIFEST }).end(fs.readFileSync(path.join(dir ?? '', `${manifest[1] ?? ''}-manifest.json`)));
     return;
   }
-  const blob = /^\/v2\/dup\/blobs\/sha256:([0-9a-f]{64})$/.exec(p);
+  const blob = /^\/v2\/(?:dup|big)\/blobs\/sha256:([0-9a-f]{64})$/.exec(p);
   if (blob) {
     const file = path.join(dir ?? '', blob[1] ?? '');
     if (!fs.existsSync(file)) {

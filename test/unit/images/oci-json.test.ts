@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseImageJson } from '../../../src/images/oci.js';
-import { MAX_JSON_BYTES } from '../../../src/images/oci-model.js';
+import { type Index, MAX_JSON_BYTES, pickManifest } from '../../../src/images/oci-model.js';
 
 describe('parseImageJson', () => {
   test('parses JSON', () => assert.deepEqual(parseImageJson(Buffer.from('{"a":1}'), '/l/index.json', 'an image index'), { a: 1 }));
@@ -16,4 +16,15 @@ describe('parseImageJson', () => {
     });
   });
   test('JSON documents are capped at 4 MiB', () => assert.equal(MAX_JSON_BYTES, 4 * 2 ** 20));
+});
+
+describe('pickManifest on hostile indexes', () => {
+  const d = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 10 };
+  test('entries that are not descriptors are passed over', () => {
+    assert.deepEqual(pickManifest({ manifests: [null, 5, 'x', {}, d] } as unknown as Index, 'amd64'), d);
+  });
+  test('an index that is null or has no list gives an error, not a crash', () => {
+    assert.ok('error' in pickManifest(null as unknown as Index, 'amd64'));
+    assert.ok('error' in pickManifest({ manifests: 'no' } as unknown as Index, 'amd64'));
+  });
 });
