@@ -40,7 +40,7 @@ Commands:
   create NAME --mmdebstrap SUITE [--variant V] [--mirror URL]
   create NAME --from-tar FILE
   create NAME --from-oci PATH [--ref TAG]
-  create NAME --pull REF [--insecure] [--auth-file FILE] [--verify-key KEY]
+  create NAME --pull REF [--insecure] [--auth-file FILE] [--auth-realm HOST] [--verify-key KEY]
              build an OS tree (debootstrap or mmdebstrap, or a rootfs tarball — plain, gzip, xz or zstd —
              vetted and extracted in a sandbox that can write only the staging directory; or an
              OCI image layout, as a directory or archive, or a docker save archive: every blob
@@ -87,7 +87,10 @@ Options:
   --insecure         (create --pull) plain HTTP to a registry that is not on loopback
                      (127.0.0.0/8, localhost and ::1 always may use it, as Docker does)
   --auth-file FILE   (create --pull) credentials in Docker's config.json format (default:
-                     ~/.docker/config.json when it exists); Basic and Bearer-token auth
+                     ~/.docker/config.json when it exists); Basic and Bearer-token auth; the
+                     credentials go only to the registry's own host
+  --auth-realm HOST  (create --pull; repeatable) also send them to the token service (realm) on
+                     HOST, over HTTPS only (e.g. auth.docker.io for Docker Hub); recorded
   --verify-key KEY   (create --pull) refuse the image unless a cosign signature of it, stored in
                      the registry under sha256-<digest>.sig, verifies with this public key (PEM);
                      recorded, so update checks it again
@@ -136,6 +139,7 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           pull: { type: 'string' },
           insecure: { type: 'boolean' },
           'auth-file': { type: 'string' },
+          'auth-realm': { type: 'string', multiple: true },
           'verify-key': { type: 'string' },
           ref: { type: 'string' },
           store: { type: 'string' },

@@ -6,6 +6,7 @@ import { ChosError, Exit } from '../errors.js';
 import { DEFAULT_STORE, type Source, create, recorded } from '../images/create.js';
 import { type ProgressReport, formatProgress } from '../images/progress.js';
 import { parseCount, parseSize } from '../images/size.js';
+import { checkStore } from '../images/store.js';
 import { type Caps, DEFAULT_CAPS, type Limits } from '../images/tar-listing.js';
 import { loadConfig } from '../prepare/load-config.js';
 import { setup } from '../prepare/setup.js';
@@ -25,6 +26,7 @@ export interface CreateFlags {
   readonly pull?: string | undefined;
   readonly insecure?: boolean | undefined;
   readonly 'auth-file'?: string | undefined;
+  readonly 'auth-realm'?: string[] | undefined;
   readonly 'verify-key'?: string | undefined;
   readonly ref?: string | undefined;
   readonly 'keep-setuid'?: boolean | undefined;
@@ -48,6 +50,7 @@ export function sourceFromFlags(v: CreateFlags, cwd: string): Source {
     ['mirror', v.mirror, suite, '--debootstrap or --mmdebstrap'],
     ['insecure', v.insecure, v.pull, '--pull'],
     ['auth-file', v['auth-file'], v.pull, '--pull'],
+    ['auth-realm', v['auth-realm'], v.pull, '--pull'],
     ['verify-key', v['verify-key'], v.pull, '--pull'],
     ['ref', v.ref, v['from-oci'], '--from-oci'],
   ] as const).find(([, value, source]) => value !== undefined && source === undefined);
@@ -64,6 +67,7 @@ export function sourceFromFlags(v: CreateFlags, cwd: string): Source {
       kind: 'pull', ref: v.pull, ...(v.insecure ? { insecure: true } : {}),
       ...(v['auth-file'] ? { authFile: path.resolve(cwd, v['auth-file']) } : {}),
       ...(v['verify-key'] ? { verifyKey: path.resolve(cwd, v['verify-key']) } : {}),
+      ...(v['auth-realm']?.length ? { authRealms: v['auth-realm'] } : {}),
     };
   }
   return { kind: 'oci', path: path.resolve(cwd, v['from-oci'] ?? ''), ...(v.ref ? { ref: v.ref } : {}) };
@@ -98,6 +102,8 @@ export async function createCommand(command: 'create' | 'update', name: string |
   let limits: Limits = {};
   if (command === 'update') {
     // (Source options given to update are refused before this: see misplacedOption.)
+    // What the store records is read only from a store that is root's.
+    checkStore(store, false);
     const rec = recorded(store, name);
     source = rec.source;
     keepSetuid = values['keep-setuid'] ?? rec.keepSetuid;

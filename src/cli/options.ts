@@ -24,6 +24,7 @@ export const OPTION_COMMANDS: Readonly<Record<string, readonly string[]>> = {
   pull: ['create'],
   insecure: ['create'],
   'auth-file': ['create'],
+  'auth-realm': ['create'],
   'verify-key': ['create'],
   ref: ['create'],
   'keep-setuid': ['create', 'update'],

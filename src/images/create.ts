@@ -12,6 +12,7 @@ import { ChosError } from '../errors.js';
 import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import { unmountAndRemove } from '../prepare/mounts.js';
 import { lockName } from './lock.js';
+import { type OpenDir, checkStore, closeDir, openDir, removeDirIn, via } from './store.js';
 import { RUN_TAG_ENV, killTagged, ownTag, ownedByOtherLiveRun, tagAlive, tagOfName, tagOfTemporary } from './owner.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { type Compression, compressionOf, streamArchive } from './stream.js';
@@ -20,6 +21,7 @@ import { type Caps, DEFAULT_CAPS, type Holds, type Limits, limitsOf, listingHold
 import { applyLayers, dockerSaveLayers, layoutLayers, removeDeadScratch, removeScratch, verifyLayers } from './oci.js';
 import { parseImageRef } from './reference.js';
 import { pullImage } from './registry.js';
+import { escapeControl } from '../text/escape.js';
 
 export const DEFAULT_STORE = '/var/lib/chos/envs';
 
@@ -31,7 +33,11 @@ export type Source =
   }
   | { readonly kind: 'tar'; readonly file: string }
   | { readonly kind: 'oci'; readonly path: string; readonly ref?: string }
-  | { readonly kind: 'pull'; readonly ref: string; readonly insecure?: boolean; readonly authFile?: string; readonly verifyKey?: string };
+  | {
+    readonly kind: 'pull'; readonly ref: string; readonly insecure?: boolean; readonly authFile?: string; readonly verifyKey?: string;
+    /** Hosts of HTTPS token services other than the registry's that may receive its credentials (--auth-realm). */
+    readonly authRealms?: readonly string[];
+  };
 
 export interface CreateOptions {
   readonly name: string;
@@ -109,7 +115,7 @@ export function renderDropIn(name: string, tree: string, source: Source): string
 export function sourceProblem(s: Source): string | undefined {
   // Paths end up in the drop-in's comment line: a newline there would add config lines.
   const text = s.kind === 'debootstrap' ? `${s.suite}${s.variant ?? ''}${s.mirror ?? ''}`
-    : s.kind === 'oci' ? `${s.path}${s.ref ?? ''}` : s.kind === 'pull' ? `${s.ref}${s.authFile ?? ''}${s.verifyKey ?? ''}` : s.file;
+    : s.kind === 'oci' ? `${s.path}${s.ref ?? ''}` : s.kind === 'pull' ? `${s.ref}${s.authFile ?? ''}${s.verifyKey ?? ''}${(s.authRealms ?? []).join('')}` : s.file;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(text)) return 'control characters (a newline, …) are not allowed in a source';
   if (s.kind === 'debootstrap') {
@@ -123,6 +129,8 @@ export function sourceProblem(s: Source): string | undefined {
     if ('error' in r) return r.error;
     if (s.authFile !== undefined && !s.authFile.startsWith('/')) return `the credentials file path must be absolute, found "${s.authFile}"`;
     if (s.verifyKey !== undefined && !s.verifyKey.startsWith('/')) return `the key path must be absolute, found "${s.verifyKey}"`;
+    const badRealm = (s.authRealms ?? []).find((h) => !/^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(h));
+    if (badRealm !== undefined) return `--auth-realm takes a host name (HOST or HOST:PORT, no scheme), found "${badRealm}"`;
     return undefined;
   }
   if (s.kind === 'oci') {
@@ -180,40 +188,76 @@ export function cleanLeftovers(store: string, chosFile: string, log: (l: string)
   for (const d of removeDeadScratch()) log(`removed leftover ${d}`);
 }
 
-/** Trees of NAME in the store that neither the config nor any prepared generation uses. */
+/**
+ * Deletes the trees of NAME in the store that neither the config nor any prepared generation
+ * uses. The store is checked against its rule first (see store.ts); each tree is reached
+ * through open directories and deleted only when it is a real directory (never through a link
+ * planted in the store); a tree counts as used when a used path names it or when a used path
+ * is the same directory (device and inode).
+ */
 export function pruneTrees(name: string, store: string, chosFile: string, runDir: string, log: (l: string) => void): void {
-  const trees = path.join(store, name, 'trees');
-  if (!fs.existsSync(trees)) return;
-  let owner: string | undefined;
+  const id = checkStore(store, false);
+  if (id === undefined) return;
+  const top = openDir(undefined, store, id);
+  let env: OpenDir | undefined;
+  let trees: OpenDir | undefined;
   try {
-    owner = recorded(store, name).chosFile;
-  } catch { /* no record: not ours to judge */ }
-  if (owner !== chosFile) return;
-  const cfg = loadConfig({ chosFile });
-  const used = new Set(cfg.chos.entries.map((e) => e.path));
-  // Every generation still present binds its trees; sessions may run in it.
-  for (const g of fs.existsSync(runDir) ? fs.readdirSync(runDir).filter((n) => n.startsWith('gen-')) : []) {
+    env = top && openDir(top, name);
+    trees = env && openDir(env, 'trees');
+    if (!top || !env || !trees) return;
+    let owner: string | undefined;
     try {
-      const c = JSON.parse(fs.readFileSync(path.join(runDir, g, 'catalog.json'), 'utf8')) as { environments: Array<{ path: string }> };
-      for (const e of c.environments) used.add(e.path);
-    } catch { /* half-made generation: its mounts, if any, keep the tree busy anyway */ }
-  }
-  for (const id of fs.readdirSync(trees)) {
-    const p = path.join(trees, id);
-    if (used.has(p)) continue;
-    // A tree whose create is still running is about to be registered.
-    if (ownedByOtherLiveRun(id)) continue;
-    fs.rmSync(p, { recursive: true, force: true });
-    log(`deleted unused tree ${p}`);
-  }
-  if (fs.readdirSync(trees).length === 0 && !fs.existsSync(path.join(dropInDir(chosFile), `${name}.conf`))) {
-    fs.rmSync(path.join(store, name), { recursive: true, force: true });
+      owner = recorded(store, name).chosFile;
+    } catch { /* no record: not ours to judge */ }
+    if (owner !== chosFile) return;
+    const cfg = loadConfig({ chosFile });
+    const used = new Set(cfg.chos.entries.map((e) => e.path));
+    // Every generation still present binds its trees; sessions may run in it.
+    for (const g of fs.existsSync(runDir) ? fs.readdirSync(runDir).filter((n) => n.startsWith('gen-')) : []) {
+      try {
+        const c = JSON.parse(fs.readFileSync(path.join(runDir, g, 'catalog.json'), 'utf8')) as { environments: Array<{ path: string }> };
+        for (const e of c.environments) used.add(e.path);
+      } catch { /* half-made generation: its mounts, if any, keep the tree busy anyway */ }
+    }
+    const usedIds = new Set<string>();
+    for (const u of used) {
+      try {
+        const st = fs.statSync(u);
+        usedIds.add(`${st.dev}:${st.ino}`);
+      } catch { /* gone: names nothing */ }
+    }
+    const shown = path.join(store, name, 'trees');
+    for (const t of fs.readdirSync(via(trees, '.'))) {
+      const p = path.join(shown, t);
+      if (used.has(p)) continue;
+      // A tree whose create is still running is about to be registered.
+      if (ownedByOtherLiveRun(t)) continue;
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(via(trees, t));
+      } catch {
+        continue;
+      }
+      if (usedIds.has(`${st.dev}:${st.ino}`)) continue;
+      if (!st.isDirectory()) {
+        log(`left ${p} alone: it is not a directory (chosctl create makes only directories there)`);
+        continue;
+      }
+      if (removeDirIn(trees, t, st)) log(`deleted unused tree ${p}`);
+    }
+    if (fs.readdirSync(via(trees, '.')).length === 0 && !fs.existsSync(path.join(dropInDir(chosFile), `${name}.conf`))) {
+      removeDirIn(top, name, env);
+    }
+  } finally {
+    closeDir(trees);
+    closeDir(env);
+    closeDir(top);
   }
 }
 
-/** pruneTrees for every environment in the store (run after each setup). */
+/** pruneTrees for every environment in the store (run after each setup); refuses a store that breaks its rule. */
 export function pruneStore(store: string, chosFile: string, runDir: string, log: (l: string) => void): void {
-  if (!fs.existsSync(store)) return;
+  if (checkStore(store, false) === undefined) return;
   for (const name of fs.readdirSync(store)) {
     if (!name.startsWith('.')) pruneTrees(name, store, chosFile, runDir, log);
   }
@@ -230,21 +274,45 @@ async function extractArchive(file: string, into: string, staging: string, keepC
   return listingHolds(await streamArchive({ file, writable: staging, to: { extract: tarExtractArgs(undefined, into, keepCaps) }, what: file, onSpawn, caps, onProgress }));
 }
 
-export async function create(o: CreateOptions): Promise<Created> {
+export async function create(given: CreateOptions): Promise<Created> {
+  // Setup's own errors (possibly several lines, escaped by setup) pass through as they are.
+  const fromSetup = new WeakSet<object>();
+  const o: CreateOptions = {
+    ...given,
+    log: (l) => given.log(escapeControl(l)),
+    setup: () => {
+      try {
+        given.setup();
+      } catch (e) {
+        if (typeof e === 'object' && e !== null) fromSetup.add(e);
+        throw e;
+      }
+    },
+  };
+  try {
+    return await createChecked(o);
+  } catch (e) {
+    throw typeof e === 'object' && e !== null && fromSetup.has(e) ? e : reportable(e);
+  }
+}
+
+async function createChecked(o: CreateOptions): Promise<Created> {
   if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl create must run as root');
   const why = nameProblem(o.name);
   if (why) throw new ChosError('invalid-name', `invalid environment name "${o.name}": ${why}`);
   if (o.name === 'root' || o.name === 'default') throw new ChosError('invalid-name', `"${o.name}" is reserved`, { hint: 'pick another name; point default at it in /etc/chos' });
   const bad = sourceProblem(o.source);
   if (bad) throw new ChosError('usage', bad);
-  if (o.source.kind === 'tar' && !fs.existsSync(o.source.file)) throw new ChosError('usage', `archive not found: ${o.source.file}`);
-  if (o.source.kind === 'oci' && !fs.existsSync(o.source.path)) throw new ChosError('usage', `image not found: ${o.source.path}`);
+  const given = o.source.kind === 'tar' ? archiveProblem(o.source.file, 'archive') : o.source.kind === 'oci' ? archiveProblem(o.source.path, 'image') : undefined;
+  if (given) throw new ChosError('usage', given.message, given.hint ? { hint: given.hint } : {});
   const archive = o.source.kind === 'tar' ? o.source.file : o.source.kind === 'oci' && fs.statSync(o.source.path).isFile() ? o.source.path : undefined;
   const tools = toolsFor(o.source, archive === undefined ? 'plain' : compressionOf(archive));
   const missing = firstMissing(tools, process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin');
   if (missing) throw new ChosError('setup-failed', `${missing[0]} is not installed (or not on the PATH); nothing was changed`, { hint: `apt-get install ${missing[1]}` });
   // Checked before the lock, which makes the store, so that a taken name changes nothing.
   checkName(o, path.join(dropInDir(o.chosFile), `${o.name}.conf`));
+  // The store is root's, or nothing is done in it (made here when it does not exist).
+  checkStore(o.store, true);
   // One create, update or remove of a name at a time: from the check that it exists to the end.
   const unlock = lockName(o.store, o.name, o.log);
   try {
@@ -252,6 +320,58 @@ export async function create(o: CreateOptions): Promise<Created> {
   } finally {
     unlock();
   }
+}
+
+/**
+ * Why the file given as an archive (--from-tar, or --from-oci, where a directory is a layout
+ * too) cannot be read as one: it does not exist, or it is a directory, FIFO, socket or device.
+ * Looked at with stat(2) only, so a FIFO or /dev/zero is refused without being opened.
+ * Undefined when it is a regular file (or, for an image, a directory). I/O.
+ */
+export function archiveProblem(file: string, what: 'archive' | 'image'): { message: string; hint?: string } | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return { message: code === 'ENOENT' || code === 'ENOTDIR' ? `${what} not found: ${file}` : `cannot look at the ${what} ${file} (${code})` };
+  }
+  if (st.isFile() || (what === 'image' && st.isDirectory())) return undefined;
+  const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket'
+    : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'not a regular file';
+  return {
+    message: `${file} is ${kind}, not an ${what === 'archive' ? 'archive' : 'image archive or OCI layout directory'}`,
+    hint: what === 'archive' ? 'give a tar archive (plain, gzip, zstd or xz) as a regular file' : 'give an OCI layout directory, or an OCI or docker save archive as a regular file',
+  };
+}
+
+/** errno codes of a local failure that an admin can fix (space, permissions), named with the path. */
+const LOCAL_FAILURES: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  EROFS: 'read-only file system', EMFILE: 'too many open files', ENFILE: 'too many open files in the system',
+};
+
+/**
+ * What create reports for an error: a system error of a file operation (a full disk, EACCES)
+ * as a one-line error naming the path; anything else as it is. Every message and hint has its
+ * control characters escaped, as they may carry member names or what a registry said. Pure.
+ */
+export function reportable(e: unknown): unknown {
+  if (e instanceof ChosError) {
+    const message = escapeControl(e.message);
+    const hint = e.hint === undefined ? undefined : escapeControl(e.hint);
+    if (message === e.message && hint === e.hint) return e;
+    return new ChosError(e.code, message, { exitCode: e.exitCode, cause: e, ...(hint !== undefined ? { hint } : {}) });
+  }
+  const x = e as (NodeJS.ErrnoException & { dest?: unknown }) | undefined;
+  const why = typeof x?.code === 'string' ? LOCAL_FAILURES[x.code] : undefined;
+  if (why !== undefined && typeof x?.path === 'string') {
+    const on = typeof x.dest === 'string' ? `${x.path} -> ${x.dest}` : x.path;
+    return new ChosError('setup-failed', escapeControl(`${x.syscall ?? 'writing'} ${on}: ${why} (${x.code ?? ''})`), {
+      cause: e, hint: x.code === 'ENOSPC' || x.code === 'EDQUOT' ? 'free space there (or give another --store), then run the command again' : 'check the owner and mode of that path',
+    });
+  }
+  return e;
 }
 
 /** The entry of the name being updated (undefined for a create); throws when the name is taken (create) or not chosctl's (update). */
@@ -274,8 +394,8 @@ async function createLocked(o: CreateOptions): Promise<Created> {
 
   // Only root may reach trees through the store: they may hold setuid files or file
   // capabilities (--keep-setuid). Users reach them only through the prepared (nosuid) roots.
+  // (The store itself is 0700: see checkStore.)
   fs.mkdirSync(path.join(o.store, '.staging'), { recursive: true, mode: 0o700 });
-  fs.chmodSync(o.store, 0o700);
   cleanLeftovers(o.store, o.chosFile, o.log);
   // Both names end in this run's tag: a later run tells whether this one still runs.
   const id = `${Date.now()}-${ownTag()}`;
@@ -321,6 +441,7 @@ async function createLocked(o: CreateOptions): Promise<Created> {
         ...(o.progress ? { progress: o.progress } : {}),
         ...(o.source.authFile ? { authFile: o.source.authFile } : {}),
         ...(o.source.verifyKey ? { verifyKey: o.source.verifyKey } : {}),
+        ...(o.source.authRealms ? { authRealms: o.source.authRealms } : {}),
       });
       if (o.replace && existing && sameBuild(recordedOrNothing(o.store, o.name), blobs, o.keepSetuid, limitsOf(o.caps ?? DEFAULT_CAPS))) {
         o.log(`"${o.name}" is up to date: ${o.source.ref} still names the image it was made from`);
@@ -484,6 +605,7 @@ export function remove(name: string, chosFile: string, store: string, runDir: st
   if (why) throw new ChosError('invalid-name', `invalid environment name "${name}": ${why}`);
   // Checked before the lock (which makes the store) and again under it.
   createdDropIn(name, chosFile);
+  checkStore(store, true);
   const unlock = lockName(store, name, log);
   try {
     removeLocked(name, chosFile, store, runDir, setup, log);

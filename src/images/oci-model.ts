@@ -52,11 +52,14 @@ export function isIndex(mediaType: string | undefined): boolean {
  * else, among those for linux/<arch> (or without a platform), the first. Undefined: none fits.
  */
 export function pickManifest(index: Index, arch: string, ref?: string): Descriptor | { error: string } {
-  let candidates = index.manifests;
+  // An index is untrusted JSON: entries that are not descriptors are passed over.
+  const all = (Array.isArray((index as Partial<Index> | null)?.manifests) ? index.manifests : [])
+    .filter((m) => typeof m === 'object' && m !== null && typeof m.digest === 'string');
+  let candidates = all;
   if (ref !== undefined) {
     candidates = candidates.filter((m) => m.annotations?.['org.opencontainers.image.ref.name'] === ref);
     if (candidates.length === 0) {
-      const refs = index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name']).filter((r) => r !== undefined);
+      const refs = all.map((m) => m.annotations?.['org.opencontainers.image.ref.name']).filter((r) => r !== undefined);
       return { error: `no image tagged "${ref}" in the layout${refs.length ? ` (it has: ${refs.join(', ')})` : ''}` };
     }
   }
@@ -99,3 +102,9 @@ export function whiteoutMeaning(name: string): WhiteoutMeaning {
   }
   return { kind: 'whiteout', target: dir === '' ? target : `${dir}/${target}` };
 }
+
+/** Most bytes a JSON document of an image may have (oci-layout, index.json, a manifest, a config, docker's manifest.json), read from a layout or a registry. */
+export const MAX_JSON_BYTES = 4 * 2 ** 20;
+
+/** Most bytes a signature payload (cosign simple signing) may have. */
+export const MAX_PAYLOAD_BYTES = 2 ** 20;

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail } from '../errors.js';
-import { type Descriptor, type Index, type Manifest, digestProblem, isIndex, layerCompression, ociArch, pickManifest, whiteoutMeaning } from './oci-model.js';
+import { type Descriptor, type Index, MAX_JSON_BYTES, type Manifest, digestProblem, isIndex, layerCompression, ociArch, pickManifest, whiteoutMeaning } from './oci-model.js';
+import { InTreeError, readInTree, resolveInTree } from '../host/in-tree.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { SCRATCH_PREFIX, killTagged, ownTag, tagAlive, tagOfScratch } from './owner.js';
 import { compressionOf, streamArchive } from './stream.js';
@@ -15,19 +16,31 @@ import { Meter, type ProgressFn } from './progress.js';
 import { type Caps, HOLDS_NOTHING, type Holds, listingHolds, parseListingLine } from './tar-listing.js';
 
 
-/** Streams a file through SHA-256; checks size and digest. */
+/**
+ * Streams a file through SHA-256; checks size and digest. The file is opened without following
+ * a link at its last component and non-blocking, and must be a regular file.
+ */
 export async function verifyFile(file: string, digest: string, size: number | undefined, what: string): Promise<void> {
   const bad = digestProblem(digest);
   if (bad) throw fail(`${what}: ${bad}`);
-  let st: fs.Stats;
+  let fd: number;
   try {
-    st = fs.statSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
   } catch {
-    throw fail(`${what}: blob ${digest} is missing`);
+    throw fail(`${what}: blob ${digest} is missing (or is not a regular file)`);
   }
-  if (size !== undefined && st.size !== size) throw fail(`${what}: blob ${digest} has ${st.size} bytes, the manifest says ${size}`);
+  const st = fs.fstatSync(fd);
+  if (!st.isFile()) {
+    fs.closeSync(fd);
+    throw fail(`${what}: blob ${digest} is not a regular file`);
+  }
+  if (size !== undefined && st.size !== size) {
+    fs.closeSync(fd);
+    throw fail(`${what}: blob ${digest} has ${st.size} bytes, the manifest says ${size}`);
+  }
   const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  // The stream closes the fd at its end, or when it fails.
+  for await (const chunk of fs.createReadStream('', { fd, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   const got = `sha256:${hash.digest('hex')}`;
   if (got !== digest) throw fail(`${what}: blob content does not match its digest (expected ${digest}, found ${got})`);
 }
@@ -35,28 +48,69 @@ export async function verifyFile(file: string, digest: string, size: number | un
 async function checkSize(file: string, d: Descriptor, what: string): Promise<void> {
   let size: number;
   try {
-    size = fs.statSync(file).size;
+    size = fs.lstatSync(file).size;
   } catch {
     throw fail(`${what}: blob ${d.digest} is missing`);
   }
   if (size !== d.size) throw fail(`${what}: blob ${d.digest} has ${size} bytes, the manifest says ${d.size}`);
 }
 
-async function readJsonBlob<T>(layout: string, d: Descriptor, what: string, maxBytes = 4 << 20): Promise<T> {
-  if (d.size > maxBytes) throw fail(`${what}: ${d.size} bytes is too large for a JSON document`);
-  const file = blobPath(layout, d.digest, what);
-  await verifyFile(file, d.digest, d.size, what);
+/**
+ * Reads a file of an image layout (or an unpacked docker save archive) as root: resolved inside
+ * the layout at every component (a link never leads out of it), a regular file, at most
+ * MAX_JSON_BYTES. Undefined when it is missing. The error names the file, never its content.
+ */
+export function readLayoutFile(layout: string, rel: string, what: string): Buffer | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    return readInTree(layout, rel, { maxBytes: MAX_JSON_BYTES });
   } catch (e) {
-    throw fail(`${what}: not valid JSON (${(e as Error).message})`);
+    if (!(e instanceof InTreeError)) throw e;
+    const why = e.reason === 'too-large' ? `is larger than ${MAX_JSON_BYTES} bytes, the most a JSON document of an image may have`
+      : e.reason === 'not-regular' ? 'is not a regular file' : e.reason === 'too-many-links' ? 'goes through too many symbolic links'
+        : e.reason === 'not-directory' ? 'goes through something that is not a directory' : `cannot be read (${e.reason})`;
+    throw fail(`${what}: ${path.join(layout, rel)} ${why}`);
   }
 }
 
-function blobPath(layout: string, digest: string, what: string): string {
+/** Parses a JSON document of an image; a failure names the file and the kind of document, never its content. Pure. */
+export function parseImageJson<T>(bytes: Buffer, file: string, kind: string): T {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch {
+    throw fail(`${file}: not valid JSON (expected ${kind})`);
+  }
+}
+
+/** Where a layer blob of a layout really is: resolved inside the layout, a regular file, no link on the way. */
+function layoutBlobFile(layout: string, rel: string, what: string): string {
+  let r;
+  try {
+    r = resolveInTree(layout, rel);
+  } catch (e) {
+    if (e instanceof InTreeError) throw fail(`${what}: ${path.join(layout, rel)} cannot be read (${e.reason})`);
+    throw e;
+  }
+  if (r === undefined) throw fail(`${what}: ${path.join(layout, rel)} is missing`);
+  if (!r.stat.isFile()) throw fail(`${what}: ${path.join(layout, rel)} is not a regular file`);
+  return r.path;
+}
+
+async function readJsonBlob<T>(layout: string, d: Descriptor, what: string, maxBytes = MAX_JSON_BYTES): Promise<T> {
+  if (d.size > maxBytes) throw fail(`${what}: ${d.size} bytes is too large for a JSON document (at most ${maxBytes})`);
+  const rel = blobRel(d.digest, what);
+  const bytes = readLayoutFile(layout, rel, what);
+  if (bytes === undefined) throw fail(`${what}: blob ${d.digest} is missing`);
+  if (bytes.length !== d.size) throw fail(`${what}: blob ${d.digest} has ${bytes.length} bytes, the manifest says ${d.size}`);
+  const got = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  if (got !== d.digest) throw fail(`${what}: blob content does not match its digest (expected ${d.digest}, found ${got})`);
+  return parseImageJson<T>(bytes, path.join(layout, rel), what);
+}
+
+/** The path of a blob inside a layout. */
+function blobRel(digest: string, what: string): string {
   const bad = digestProblem(digest);
   if (bad) throw fail(`${what}: ${bad}`);
-  return path.join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  return path.join('blobs', 'sha256', digest.slice('sha256:'.length));
 }
 
 export interface Layer {
@@ -78,20 +132,14 @@ export async function verifyLayers(layers: readonly Layer[]): Promise<void> {
  * they stream, --from-oci while they are applied, see verifyLayers), so only their sizes are.
  */
 export async function layoutLayers(layout: string, ref?: string, verified = false): Promise<Layer[]> {
-  let marker: { imageLayoutVersion?: string };
-  try {
-    marker = JSON.parse(fs.readFileSync(path.join(layout, 'oci-layout'), 'utf8')) as { imageLayoutVersion?: string };
-  } catch {
-    throw fail(`${layout} is not an OCI image layout (no readable oci-layout file)`);
-  }
-  if (marker.imageLayoutVersion !== '1.0.0') throw fail(`unsupported OCI layout version "${String(marker.imageLayoutVersion)}"`);
-  let index: Index;
-  try {
-    index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8')) as Index;
-    if (!Array.isArray(index.manifests)) throw new Error('no "manifests" list');
-  } catch (e) {
-    throw fail(`${layout}/index.json is not a readable image index (${(e as Error).message})`);
-  }
+  const markerBytes = readLayoutFile(layout, 'oci-layout', 'OCI layout');
+  if (markerBytes === undefined) throw fail(`${layout} is not an OCI image layout (no oci-layout file)`);
+  const marker = parseImageJson<{ imageLayoutVersion?: unknown }>(markerBytes, path.join(layout, 'oci-layout'), 'the layout marker');
+  if (marker.imageLayoutVersion !== '1.0.0') throw fail(`${path.join(layout, 'oci-layout')}: unsupported OCI layout version (chos reads 1.0.0)`);
+  const indexBytes = readLayoutFile(layout, 'index.json', 'OCI layout');
+  if (indexBytes === undefined) throw fail(`${layout}/index.json is missing`);
+  let index = parseImageJson<Index>(indexBytes, path.join(layout, 'index.json'), 'an image index');
+  if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests)) throw fail(`${layout}/index.json is not an image index (no "manifests" list)`);
   let desc: Descriptor | undefined;
   for (let depth = 0; depth < 4; depth++) {
     const picked = pickManifest(index, ociArch(process.arch), depth === 0 ? ref : undefined);
@@ -101,18 +149,19 @@ export async function layoutLayers(layout: string, ref?: string, verified = fals
       break;
     }
     index = await readJsonBlob<Index>(layout, picked, 'image index');
+    if (typeof index !== 'object' || index === null || !Array.isArray(index.manifests)) throw fail(`image index ${picked.digest}: no "manifests" list`);
   }
   if (!desc) throw fail('image indexes nest too deeply');
   const manifest = await readJsonBlob<Manifest>(layout, desc, 'image manifest');
-  if (!manifest.config || !Array.isArray(manifest.layers)) throw fail('image manifest: no config or layers');
-  await verifyFile(blobPath(layout, manifest.config.digest, 'image config'), manifest.config.digest, manifest.config.size, 'image config');
+  if (typeof manifest !== 'object' || manifest === null || !manifest.config || !Array.isArray(manifest.layers)) throw fail('image manifest: no config or layers');
+  await readJsonBlob<unknown>(layout, manifest.config, 'image config');
   const check = (file: string, d: Descriptor, what: string): Promise<void> => verified ? checkSize(file, d, what) : verifyFile(file, d.digest, d.size, what);
   const layers: Layer[] = [];
   for (const [i, l] of manifest.layers.entries()) {
     const what = `layer ${i + 1}/${manifest.layers.length}`;
     const c = layerCompression(l.mediaType);
     if (typeof c !== 'string') throw fail(`${what}: ${c.error}`);
-    const file = blobPath(layout, l.digest, what);
+    const file = layoutBlobFile(layout, blobRel(l.digest, what), what);
     await check(file, l, what);
     layers.push({ file, what, digest: l.digest, size: l.size });
   }
@@ -121,33 +170,28 @@ export async function layoutLayers(layout: string, ref?: string, verified = fals
 
 /** The layers of a `docker save` archive (already unpacked), checked against the config's diff_ids. */
 export async function dockerSaveLayers(dir: string): Promise<Layer[]> {
-  let manifest: Array<{ Config: string; Layers: string[] }>;
-  try {
-    manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Array<{ Config: string; Layers: string[] }>;
-  } catch {
-    throw fail(`${dir} is neither an OCI image layout (no oci-layout file) nor a docker save archive (no manifest.json)`);
-  }
-  const image = manifest[0];
+  const bytes = readLayoutFile(dir, 'manifest.json', 'docker save archive');
+  if (bytes === undefined) throw fail(`${dir} is neither an OCI image layout (no oci-layout file) nor a docker save archive (no manifest.json)`);
+  const manifest = parseImageJson<Array<{ Config: string; Layers: string[] }>>(bytes, path.join(dir, 'manifest.json'), 'a docker save manifest');
+  const image = Array.isArray(manifest) ? manifest[0] : undefined;
   if (!image || typeof image.Config !== 'string' || !Array.isArray(image.Layers)) throw fail('docker save archive: manifest.json names no image');
   if (manifest.length > 1) throw fail('docker save archive holds several images; save one image per archive');
   const inside = (p: string): string => {
-    const full = path.resolve(dir, p);
-    if (!full.startsWith(dir + '/')) throw fail(`docker save archive: "${p}" points outside the archive`);
-    return full;
+    if (typeof p !== 'string' || !path.resolve(dir, p).startsWith(dir + '/')) throw fail('docker save archive: manifest.json names a file outside the archive');
+    return path.relative(dir, path.resolve(dir, p));
   };
-  let config: { rootfs?: { diff_ids?: string[] } };
-  try {
-    config = JSON.parse(fs.readFileSync(inside(image.Config), 'utf8')) as typeof config;
-  } catch (e) {
-    throw fail(`docker save archive: its image config ${image.Config} is not readable JSON (${(e as Error).message})`);
-  }
-  const diffIds = config.rootfs?.diff_ids ?? [];
+  const configRel = inside(image.Config);
+  const configBytes = readLayoutFile(dir, configRel, 'docker save archive');
+  if (configBytes === undefined) throw fail(`docker save archive: its image config ${path.join(dir, configRel)} is missing`);
+  const config = parseImageJson<{ rootfs?: { diff_ids?: unknown } }>(configBytes, path.join(dir, configRel), 'an image config');
+  const diffIds = Array.isArray(config?.rootfs?.diff_ids) ? (config.rootfs.diff_ids as unknown[]) : [];
   if (diffIds.length !== image.Layers.length) throw fail(`docker save archive: ${image.Layers.length} layers but ${diffIds.length} diff_ids in the config`);
   const layers: Layer[] = [];
   for (const [i, l] of image.Layers.entries()) {
     const what = `layer ${i + 1}/${image.Layers.length}`;
-    const file = inside(l);
-    await verifyFile(file, diffIds[i] ?? '', undefined, what);
+    const file = layoutBlobFile(dir, inside(l), what);
+    const want = diffIds[i];
+    await verifyFile(file, typeof want === 'string' ? want : '', undefined, what);
     layers.push({ file, what });
   }
   return layers;

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fail } from '../errors.js';
-import { type Descriptor, type Index, MEDIA, digestProblem, isIndex, ociArch, pickManifest } from './oci-model.js';
+import { ChosError, fail } from '../errors.js';
+import { type Descriptor, type Index, MAX_JSON_BYTES, MAX_PAYLOAD_BYTES, MEDIA, digestProblem, isIndex, ociArch, pickManifest } from './oci-model.js';
 import { type ImageRef, credentialHelperFor, credentialsFor, helperFoundNothing, helperServerAddress, parseChallenge, parseHelperCredentials, registryBase } from './reference.js';
 import { describeFetchError } from './fetch-error.js';
 import { verifyFile } from './oci.js';
@@ -35,6 +35,23 @@ export interface PullOptions {
   readonly progress?: ProgressFn;
   /** Parallel layer downloads. */
   readonly parallel?: number;
+  /** Hosts of HTTPS token services (realms) other than the registry's own that may receive the credentials (--auth-realm). */
+  readonly authRealms?: readonly string[];
+}
+
+/**
+ * Whether the credentials for `registryBase` may go to the token service `realm` a 401 named.
+ * Only to the registry's own host (by the same scheme as the registry or HTTPS), or over HTTPS
+ * to a host the admin named (--auth-realm); never over plain HTTP to another host, never to a
+ * URL with credentials or fragments of its own. Pure.
+ */
+export function realmMayGetCredentials(registryBase: string, realm: URL, named: readonly string[]): boolean {
+  const reg = new URL(registryBase);
+  if (realm.username !== '' || realm.password !== '') return false;
+  if (realm.protocol !== 'https:' && realm.protocol !== 'http:') return false;
+  const host = realm.hostname.toLowerCase();
+  if (host === reg.hostname.toLowerCase()) return realm.protocol === 'https:' || realm.protocol === reg.protocol;
+  return realm.protocol === 'https:' && named.some((n) => n.toLowerCase() === host || n.toLowerCase() === realm.host.toLowerCase());
 }
 
 interface Credentials {
@@ -87,7 +104,7 @@ class Client {
           why.hint ?? (this.base.startsWith('https:') ? 'a registry without TLS needs --insecure (loopback addresses never do)' : undefined));
       }
       if (res.status !== 401 || attempt > 0) return res;
-      await res.arrayBuffer();
+      discard(res);
       const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
       if (challenge?.scheme === 'basic') {
         const creds = this.credentials();
@@ -103,19 +120,56 @@ class Client {
   }
 
   private async token(p: Readonly<Record<string, string>>): Promise<string> {
-    const u = new URL(p['realm'] ?? '');
+    let u: URL;
+    try {
+      u = new URL(p['realm'] ?? '');
+    } catch {
+      throw fail(`${this.o.ref.registry} named a token service that is not a URL`);
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw fail(`${this.o.ref.registry} named a token service that is not http(s)`);
     if (p['service']) u.searchParams.set('service', p['service']);
     u.searchParams.set('scope', p['scope'] ?? `repository:${this.o.ref.repository}:pull`);
-    const creds = this.credentials();
+    // The credentials go only where the rule allows (see realmMayGetCredentials); elsewhere a
+    // token is asked for without them, as for a public image.
+    const allowed = realmMayGetCredentials(this.base, u, this.o.authRealms ?? []);
+    const creds = allowed ? this.credentials() : undefined;
+    if (!allowed && this.mayHaveCredentials()) {
+      this.o.log(`not sending credentials to the token service ${u.origin}: ${u.protocol === 'https:' ? 'not the registry\'s host (name it with --auth-realm)' : 'plain HTTP to another host'}`);
+    }
     const headers: Record<string, string> = creds
       ? { Authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}` } : {};
-    const res = await fetch(u, { headers });
-    if (!res.ok) throw fail(`the token service ${u.origin} refused (${res.status})`, creds ? 'check the credentials' : 'give credentials with --auth-file');
-    const body = (await res.json()) as { token?: string; access_token?: string };
-    const t = body.token ?? body.access_token;
-    if (!t) throw fail(`the token service ${u.origin} gave no token`);
+    let res: Response;
+    try {
+      res = await fetch(u, { headers, redirect: 'error' });
+    } catch (e) {
+      throw fail(`cannot reach the token service ${u.origin} (${describeFetchError(e).reason})`);
+    }
+    if (!res.ok) {
+      discard(res);
+      throw fail(`the token service ${u.origin} refused (${res.status})`,
+        creds ? 'check the credentials' : allowed ? 'give credentials with --auth-file' : `if ${u.host} is the registry's own token service, name it with --auth-realm ${u.host} (HTTPS only)`);
+    }
+    let body: { token?: unknown; access_token?: unknown };
+    try {
+      body = JSON.parse((await readLimited(res, MAX_JSON_BYTES, `the token service ${u.origin}`)).toString('utf8')) as typeof body;
+    } catch (e) {
+      if (e instanceof ChosError) throw e;
+      throw fail(`the token service ${u.origin} answered something that is not JSON`);
+    }
+    const t = body?.token ?? body?.access_token;
+    if (typeof t !== 'string' || t === '' || !/^[\x21-\x7e]+$/.test(t)) throw fail(`the token service ${u.origin} gave no usable token`);
     return t;
   }
+
+  /** Whether credentials for this registry may exist (without asking a helper for them). */
+  private mayHaveCredentials(): boolean {
+    return this.helper !== undefined || (this.text !== undefined && credentialsFor(this.text, this.o.ref.registry) !== undefined);
+  }
+}
+
+/** Drops a response body unread (an error answer): nothing of it is buffered. */
+function discard(res: Response): void {
+  res.body?.cancel().catch(() => { /* already closed */ });
 }
 
 const HELPER_TIMEOUT_MS = 30_000;
@@ -153,21 +207,50 @@ function fromHelper(helper: string, file: string, registry: string, log: (l: str
   return creds;
 }
 
-async function readLimited(res: Response, max: number, what: string): Promise<Buffer> {
-  const buf = Buffer.from(await res.arrayBuffer());
-  if (buf.length > max) throw fail(`${what}: ${buf.length} bytes is more than the ${max} a manifest may have`);
-  return buf;
+/**
+ * Reads a response body up to `max` bytes, counting as it streams: refused as soon as it passes
+ * the cap (the connection is then dropped), never buffered whole first.
+ */
+export async function readLimited(res: Response, max: number, what: string): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length') ?? '');
+  if (Number.isFinite(declared) && declared > max) {
+    discard(res);
+    throw fail(`${what}: the answer has ${declared} bytes, more than the ${max} allowed`);
+  }
+  const chunks: Buffer[] = [];
+  let n = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.length;
+      if (n > max) {
+        reader.cancel().catch(() => { /* closed */ });
+        throw fail(`${what}: the answer is longer than the ${max} bytes allowed`);
+      }
+      chunks.push(Buffer.from(value));
+    }
+  }
+  return Buffer.concat(chunks, n);
 }
 
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 async function fetchManifest(c: Client, reference: string, expect: string | undefined, what: string): Promise<{ bytes: Buffer; mediaType: string }> {
   const res = await c.get(`manifests/${reference}`, ACCEPT);
+  if (!res.ok) discard(res);
   if (res.status === 404) throw fail(`${what}: not found in the registry`);
   if (!res.ok) throw fail(`${what}: the registry answered ${res.status}`);
-  const bytes = await readLimited(res, 4 << 20, what);
+  const bytes = await readLimited(res, MAX_JSON_BYTES, what);
   if (expect !== undefined && sha256(bytes) !== expect) throw fail(`${what}: content does not match its digest ${expect}`);
-  const mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ?? res.headers.get('content-type') ?? '';
+  let parsed: { mediaType?: unknown };
+  try {
+    parsed = JSON.parse(bytes.toString('utf8')) as typeof parsed;
+  } catch {
+    throw fail(`${what}: the registry's manifest is not valid JSON`);
+  }
+  const mediaType = typeof parsed?.mediaType === 'string' ? parsed.mediaType : res.headers.get('content-type') ?? '';
   return { bytes, mediaType };
 }
 
@@ -187,22 +270,25 @@ async function verifySignature(c: Client, digest: string, keyFile: string, name:
   const tag = signatureTag(digest);
   const res = await c.get(`manifests/${tag}`, [MEDIA.manifest, MEDIA.dockerManifest].join(', '));
   if (res.status === 404) {
-    await res.arrayBuffer();
+    discard(res);
     throw fail(`${name} is not signed: the registry has no signature tag ${tag}`, 'sign it (cosign sign --key …), or leave out --verify-key');
   }
-  if (!res.ok) throw fail(`${name}: the registry answered ${res.status} for the signature ${tag}`);
-  const layers = signatureLayers((await readLimited(res, 4 << 20, `signature ${tag}`)).toString('utf8'));
+  if (!res.ok) {
+    discard(res);
+    throw fail(`${name}: the registry answered ${res.status} for the signature ${tag}`);
+  }
+  const layers = signatureLayers((await readLimited(res, MAX_JSON_BYTES, `signature ${tag}`)).toString('utf8'));
   if ('error' in layers) throw fail(`${name}: ${layers.error}`);
   let why = 'it holds no signed payload';
   for (const l of layers) {
-    if (digestProblem(l.digest) || l.size > 1 << 20) continue;
+    if (digestProblem(l.digest) || l.size > MAX_PAYLOAD_BYTES) continue;
     const r = await c.get(`blobs/${l.digest}`);
     if (!r.ok) {
-      await r.arrayBuffer();
+      discard(r);
       why = `its payload ${l.digest} is missing (${r.status})`;
       continue;
     }
-    const payload = await readLimited(r, 1 << 20, `payload ${l.digest}`);
+    const payload = await readLimited(r, MAX_PAYLOAD_BYTES, `payload ${l.digest}`);
     if (sha256(payload) !== l.digest) {
       why = `its payload does not match its digest ${l.digest}`;
       continue;
@@ -253,22 +339,29 @@ async function blob(c: Client, cache: string, d: Descriptor, what: string, log: 
     }
   }
   const res = await c.get(`blobs/${d.digest}`);
-  if (!res.ok || !res.body) throw fail(`${what}: the registry answered ${res.status}`);
+  if (!res.ok || !res.body) {
+    discard(res);
+    throw fail(`${what}: the registry answered ${res.status}`);
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp-${ownTag()}`;
   const out = fs.createWriteStream(tmp, { mode: 0o600 });
   const hash = createHash('sha256');
   let n = 0;
   const t0 = Date.now();
+  // A write that fails (a full disk) ends the download with the file's name, instead of
+  // waiting for a 'drain' that never comes.
+  const failed = new Promise<never>((_, reject) => out.once('error', (e: NodeJS.ErrnoException) => reject(Object.assign(e, { path: e.path ?? tmp }))));
+  failed.catch(() => { /* raced below */ });
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       n += chunk.length;
       if (n > d.size) throw fail(`${what}: the registry sent more than the ${d.size} bytes the manifest says`);
       hash.update(chunk);
       onBytes(chunk.length);
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (!out.write(chunk)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
     }
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await Promise.race([new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve()))), failed]);
     if (n !== d.size) throw fail(`${what}: got ${n} bytes, the manifest says ${d.size}`);
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== d.digest) throw fail(`${what}: content does not match its digest (expected ${d.digest}, found ${got})`);
@@ -316,8 +409,9 @@ export async function pullImage(o: PullOptions): Promise<string[]> {
     desc = { mediaType: top.mediaType, digest: picked.digest, size: top.bytes.length };
     fs.writeFileSync(path.join(o.layout, 'blobs', 'sha256', desc.digest.slice(7)), top.bytes);
   }
-  const manifest = JSON.parse(top.bytes.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] };
-  if (!manifest.config || !Array.isArray(manifest.layers)) throw fail(`${name}: the manifest has no config or layers`);
+  const manifest = JSON.parse(top.bytes.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] } | null;
+  const isDescriptor = (x: unknown): x is Descriptor => typeof x === 'object' && x !== null && typeof (x as Descriptor).digest === 'string' && Number.isSafeInteger((x as Descriptor).size);
+  if (!isDescriptor(manifest?.config) || !Array.isArray(manifest?.layers) || !manifest.layers.every(isDescriptor)) throw fail(`${name}: the manifest has no config or layers`);
   const config = manifest.config;
   place(o.layout, await blob(c, o.cache, config, 'image config', o.log), config.digest);
   const layers = manifest.layers;
@@ -331,12 +425,23 @@ export async function pullImage(o: PullOptions): Promise<string[]> {
     meter.update(`downloading ${finished}/${layers.length} layers`, done, total);
   };
   let next = 0;
+  // A manifest may list the same layer twice: it is downloaded once (one temporary name per
+  // digest), and the second listing waits for the first.
+  const fetching = new Map<string, Promise<string>>();
   const worker = async (): Promise<void> => {
     while (next < layers.length) {
       const i = next++;
       const l = layers[i];
       if (!l) continue;
-      place(o.layout, await blob(c, o.cache, l, `layer ${i + 1}/${layers.length}`, o.log, onBytes), l.digest);
+      let p = fetching.get(l.digest);
+      if (p === undefined) {
+        p = blob(c, o.cache, l, `layer ${i + 1}/${layers.length}`, o.log, onBytes);
+        fetching.set(l.digest, p);
+      } else {
+        o.log(`layer ${i + 1}/${layers.length}: the same as an earlier layer (${l.digest.slice(7, 19)})`);
+        onBytes(Number.isSafeInteger(l.size) ? l.size : 0);
+      }
+      place(o.layout, await p, l.digest);
       finished++;
     }
   };

@@ -27,7 +27,8 @@ export function compressionOfBytes(b: Buffer): Compression {
 }
 
 export function compressionOf(file: string): Compression {
-  const fd = fs.openSync(file, 'r');
+  // Non-blocking: a FIFO put in the archive's place after it was checked does not hang here.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
   try {
     const b = Buffer.alloc(6);
     const n = fs.readSync(fd, b, 0, 6, 0);

@@ -402,7 +402,7 @@ describe('chosctl create', { skip }, () => {
   it('fails cleanly when the store runs out of space', () => {
     const small = path.join(WORLD, 'small-store');
     fs.mkdirSync(small, { recursive: true });
-    must('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'chos-e2e-small', small]);
+    must('mount', ['-t', 'tmpfs', '-o', 'size=40m,mode=0700', 'chos-e2e-small', small]);
     try {
       const r = chosctl(['create', 'nospace', '--from-tar', rootfs], small);
       assert.equal(r.status, 125, r.stdout);
