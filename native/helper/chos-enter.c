@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -138,10 +139,47 @@ static void drop_privileges(uid_t uid, gid_t gid, int ngroups)
 		die(125, "capabilities remain after dropping privileges; refusing to go on", NULL);
 }
 
+/*
+ * The caller's environment as it was at exec, read back from /proc/self/environ (of the
+ * host's /proc, while still root: a non-dumpable process's /proc files are root's): glibc removes LD_LIBRARY_PATH, TMPDIR and the like from a setuid
+ * program's environ, but the command, which runs with the caller's rights, must get them.
+ * Returns NULL when it cannot be read (then the command gets what glibc left).
+ */
+#define ENV_BYTES ((size_t)4 << 20)
+#define ENV_COUNT 262144
+static char env_buf[ENV_BYTES];
+static char *env_vec[ENV_COUNT + 1];
+
+static char **caller_environ(void)
+{
+	size_t len = 0, n = 0, i;
+	ssize_t got = 0;
+	int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	while (len < ENV_BYTES - 1 && (got = read(fd, env_buf + len, ENV_BYTES - 1 - len)) > 0)
+		len += (size_t)got;
+	close(fd);
+	if (got < 0 || len >= ENV_BYTES - 1)
+		return NULL; /* too big to hold: the command gets what glibc left */
+	env_buf[len] = '\0';
+	for (i = 0; i < len; i += strlen(env_buf + i) + 1) {
+		if (strchr(env_buf + i, '=') == NULL)
+			continue;
+		if (n >= ENV_COUNT)
+			return NULL;
+		env_vec[n++] = env_buf + i;
+	}
+	env_vec[n] = NULL;
+	return env_vec;
+}
+
 int main(int argc, char **argv)
 {
 	static char wd[PATH_MAX];
 	struct chos_err err;
+	struct statx before, after;
+	char **env;
 	uid_t uid;
 	gid_t gid;
 	int ngroups, root, rc;
@@ -167,8 +205,21 @@ int main(int argc, char **argv)
 	if (getcwd(wd, sizeof wd) == NULL || wd[0] != '/')
 		wd[0] = '\0';
 
+	if (statx(AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID, &before) != 0)
+		die_errno("cannot inspect /");
 	root = chos_open_env(CHOS_RUN_DIR, argv[1], &err);
-	if (root < 0 || chos_enter_root(root, &err) != 0)
+	if (root < 0)
+		die(125, err.msg, err.hint);
+	/* chos_open_env left the root at the namespace's: a caller in a chroot (a jail) was not there. */
+	/* Compared by mount too: a bind mount of / has the same device and inode. */
+	if (statx(AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID, &after) != 0 ||
+	    (before.stx_mask & after.stx_mask & STATX_MNT_ID) == 0 || before.stx_mnt_id != after.stx_mnt_id ||
+	    before.stx_dev_major != after.stx_dev_major || before.stx_dev_minor != after.stx_dev_minor ||
+	    before.stx_ino != after.stx_ino)
+		die(125, "chos cannot enter an environment from inside a chroot",
+		    "run chos from the host, outside any environment");
+	env = caller_environ();
+	if (chos_enter_root(root, &err) != 0)
 		die(125, err.msg, err.hint);
 	close(root);
 	drop_privileges(uid, gid, ngroups);
@@ -181,7 +232,10 @@ int main(int argc, char **argv)
 				die_errno("cannot change to /");
 		}
 	}
-	execvp(argv[2], argv + 2);
+	if (env != NULL)
+		execvpe(argv[2], argv + 2, env);
+	else
+		execvp(argv[2], argv + 2);
 	rc = errno == ENOENT ? 127 : 126;
 	say("chos: error: cannot run \"");
 	put_escaped(argv[2]);

@@ -189,7 +189,7 @@ export function setup(opts: SetupOptions): SetupResult {
       tree: treeFacts(treePath, cfg.sys.bindMounts),
       host,
       bindMounts: cfg.sys.bindMounts,
-      marker: renderLaunchVars({ here: e.name, root: '/', keep: conf.keepEnv, bashLogin: conf.bashLogin, helper }),
+      marker: renderLaunchVars({ here: e.name, root: '/', keep: conf.keepEnv, bashLogin: conf.bashLogin }),
       launcher: opts.launcher,
     });
     warnings.push(...plan.warnings);
