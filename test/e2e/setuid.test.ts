@@ -123,6 +123,15 @@ describe('entry through the setuid helper', () => {
     assert.match(r.stdout, /^11\.\d+\ndebian11 -bash\n$/);
   });
 
+  it('chos --doctor and chosctl doctor name the mode, and the probes enter through the helper', () => {
+    const r = chos(['--doctor']);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /ENTRY="setuid": entry through \S+chos-enter \(setuid root\)/);
+    assert.match(r.stdout, /debian11[^\n]*entered and ran \/bin\/sh/);
+    const c = chosctl(['doctor']);
+    assert.match(c.stdout, /ENTRY="setuid"/);
+  });
+
   it('refuses switching from inside, and the helper reached through /local gains nothing there', () => {
     const r = chos(['sh', '-c', 'cat /etc/debian_version; CHOS=debian13 chos true'], { env: userEnv({ CHOS: 'debian11' }) });
     assert.equal(r.status, 125);
