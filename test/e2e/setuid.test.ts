@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  BASE_CONFIG, GROUP, PKG, REPO, RUN_DIR, SITE_DIR, USER, WORLD, asUser, cannotRun, chos, chosctl, ensureWorld,
+  BASE_CONFIG, CHOS, GROUP, PKG, REPO, RUN_DIR, SITE_DIR, SYSCONFIG, USER, WORLD, asUser, cannotRun, chos, chosctl, ensureWorld,
   must, run, treeFile, userEnv, userInfo, writeConfig,
 } from './harness.js';
 
@@ -121,6 +121,20 @@ describe('entry through the setuid helper', () => {
     const r = chos([], { env: userEnv({ CHOS: 'debian11' }), input: 'cat /etc/debian_version; echo "$CHOS $0"\n' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^11\.\d+\ndebian11 -bash\n$/);
+  });
+
+  it('runs a crontab command through chos-login where user namespaces are refused', () => {
+    const r = noUserns([path.join(PKG, 'bin', 'chos-login'), '-c', 'cat /etc/debian_version; id -nG'], userEnv({ CHOS: 'debian11' }));
+    assert.equal(r.status, 0, r.stderr);
+    const [v, groups] = r.stdout.split('\n');
+    assert.match(`${v}\n`, D11);
+    assert.deepEqual((groups ?? '').split(' ').sort(), [GROUP, USER].sort());
+  });
+
+  it('enters as root with uid 0 and no capability at all', () => {
+    const r = run(CHOS, ['sh', '-c', 'cat /etc/debian_version; id -u; grep -E "^Cap(Prm|Eff|Bnd)" /proc/self/status'], { env: { PATH: '/usr/bin:/bin', CHOS: 'debian11', CHOS_RUN_DIR: RUN_DIR, HOME: '/root' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^11\.\d+\n0\nCapPrm:\s+0{16}\nCapEff:\s+0{16}\nCapBnd:\s+0{16}\n$/);
   });
 
   it('chos --doctor and chosctl doctor name the mode, and the probes enter through the helper', () => {
@@ -303,6 +317,45 @@ __attribute__((constructor)) static void evil(void) {
   it('compiles without findings under gcc -fanalyzer', () => {
     const r = run('make', ['-s', '-C', path.join(REPO, 'native'), 'analyze']);
     assert.equal(r.status, 0, r.stderr);
+  });
+});
+
+describe('setup and ENTRY', () => {
+  after(() => setupMode(SETUID_SYSCONFIG));
+  const current = (): string => fs.readlinkSync(path.join(RUN_DIR, 'current'));
+
+  it('refuses a bad ENTRY value with its file and line, changing nothing', () => {
+    const before = current();
+    writeConfig(BASE_CONFIG, `BINDMOUNT="${SITE_DIR}"\n# mode\nENTRY="suid"\n`);
+    const r = chosctl(['setup']);
+    assert.notEqual(r.status, 0);
+    assert.ok(r.stderr.includes(`${SYSCONFIG}:3: ENTRY: "suid" is not an entry mode`), r.stderr);
+    assert.equal(current(), before);
+    assert.equal(fs.statSync(HELPER).mode & 0o7777, 0o4755);
+  });
+
+  it('refuses setuid mode when the helper is missing or replaceable by a user, changing nothing', () => {
+    const before = current();
+    writeConfig(BASE_CONFIG, SETUID_SYSCONFIG);
+    const libexec = path.dirname(HELPER);
+    fs.renameSync(HELPER, `${HELPER}.away`);
+    try {
+      const r = chosctl(['setup']);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /ENTRY="setuid" but the entry helper is not installed at \S+chos-enter/);
+      assert.match(r.stderr, /hint: build and install it with scripts\/install-helper.sh/);
+    } finally {
+      fs.renameSync(`${HELPER}.away`, HELPER);
+    }
+    fs.chmodSync(libexec, 0o777);
+    try {
+      const r = chosctl(['setup']);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /libexec, above the entry helper, is not a root-owned directory writable only by root/);
+    } finally {
+      fs.chmodSync(libexec, 0o755);
+    }
+    assert.equal(current(), before);
   });
 });
 
