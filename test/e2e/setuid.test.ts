@@ -137,6 +137,39 @@ describe('entry through the setuid helper', () => {
     assert.match(r.stdout, /^11\.\d+\n0\nCapPrm:\s+0{16}\nCapEff:\s+0{16}\nCapBnd:\s+0{16}\n$/);
   });
 
+  it('enters a consistent root while chosctl setup swaps generations', async () => {
+    const { spawn } = await import('node:child_process');
+    const u = userInfo();
+    // Entries in a row as the user until the setups are over, each printing bullseye's version
+    // and whether /usr/share/doc is there (it is not on a half-built or removed root).
+    const stop = path.join(WORLD, 'swap-stop');
+    fs.rmSync(stop, { force: true });
+    const loop = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
+      ...Object.entries(userEnv()).map(([k, v]) => `${k}=${v}`), 'sh', '-c',
+      `until [ -e ${stop} ]; do ${HELPER} debian11 sh -c 'cat /etc/debian_version; test -d /usr/share/doc && echo whole' || echo FAILED; done`],
+      { cwd: u.home, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    loop.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    loop.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const done = new Promise<number | null>((resolve) => loop.on('close', resolve));
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = chosctl(['setup']);
+        assert.equal(r.status, 0, r.stderr);
+      }
+    } finally {
+      fs.writeFileSync(stop, '');
+    }
+    assert.equal(await done, 0, err);
+    const lines = out.trim().split('\n');
+    assert.ok(lines.length >= 20 && lines.length % 2 === 0, out + err);
+    for (let i = 0; i < lines.length; i += 2) {
+      assert.match(`${lines[i] ?? ''}\n`, D11);
+      assert.equal(lines[i + 1], 'whole');
+    }
+  });
+
   it('chos --doctor and chosctl doctor name the mode, and the probes enter through the helper', () => {
     const r = chos(['--doctor']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
