@@ -9,6 +9,7 @@ import { choose, decide } from '../select/select.js';
 import { DEFAULT_NAME } from '../config/names.js';
 import { readUserFile } from '../prepare/user-file.js';
 import type { Finding } from './findings.js';
+import { entryModeFindings, generationHelper } from './entry-mode-check.js';
 
 function readNumber(file: string): number | undefined {
   try {
@@ -119,7 +120,11 @@ export function userFileFindings(home: string | undefined, catalog: Catalog | un
 }
 
 export function runDoctor(o: DoctorOptions): Finding[] {
-  const host = hostFindings();
+  // With ENTRY="setuid" user namespaces are not used: their settings are facts, not problems.
+  const setuid = generationHelper(o.runDir) !== undefined;
+  const host = hostFindings().map((f): Finding => setuid && f.subject === 'userns' && f.level === 'error'
+    ? { subject: f.subject, level: 'ok', code: f.code, message: `${f.message} (not needed with ENTRY="setuid")` }
+    : f);
   const { findings, catalog } = setupFindings(o.runDir);
-  return [...host, ...findings, ...(catalog ? probeFindings(o, catalog) : []), ...userFileFindings(o.home, catalog)];
+  return [...host, ...findings, ...entryModeFindings(o.runDir), ...(catalog ? probeFindings(o, catalog) : []), ...userFileFindings(o.home, catalog)];
 }

@@ -35,7 +35,7 @@ Commands:
              users' shells, identity files, setuid files, the C library's minimum kernel
              against the running one, the architecture.
   doctor     check this host: unshare, user namespaces (sysctls, AppArmor), whether setup is
-             current, and enter each environment for real.
+             current, the entry mode (ENTRY=userns or setuid), and enter each environment for real.
   create NAME --debootstrap SUITE [--variant V] [--mirror URL]
   create NAME --mmdebstrap SUITE [--variant V] [--mirror URL]
   create NAME --from-tar FILE

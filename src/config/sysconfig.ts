@@ -11,7 +11,19 @@ export interface SysConfig {
   readonly chosFile?: string;
   /** Host directories made visible at the same path in every environment. */
   readonly bindMounts: readonly string[];
+  /** ENTRY=: how users enter (see ENTRY_MODES); absent means the default, "userns". */
+  readonly entry?: EntryMode;
   readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The ways into an environment: an unprivileged user namespace, or the setuid helper. */
+export const ENTRY_MODES = ['userns', 'setuid'] as const;
+export type EntryMode = (typeof ENTRY_MODES)[number];
+export const DEFAULT_ENTRY: EntryMode = 'userns';
+
+/** The entry mode a parsed sysconfig selects. */
+export function entryMode(sys: Pick<SysConfig, 'entry'>): EntryMode {
+  return sys.entry ?? DEFAULT_ENTRY;
 }
 
 const ASSIGNMENT = /^\s*(?:export\s+)?(?<name>[A-Za-z_][A-Za-z0-9_]*)=(?<value>.*)$/;
@@ -45,6 +57,7 @@ export function parseSysConfig(text: string, file: string): SysConfig {
   const diagnostics: Diagnostic[] = [];
   let chosFile: string | undefined;
   let bindMounts: string[] = [];
+  let entry: EntryMode | undefined;
   for (const { no, text: line } of numberedLines(text)) {
     if (isBlank(line) || isComment(line)) continue;
     const m = ASSIGNMENT.exec(line);
@@ -89,9 +102,20 @@ export function parseSysConfig(text: string, file: string): SysConfig {
       } else {
         chosFile = norm;
       }
+    } else if (name === 'ENTRY') {
+      const mode = ENTRY_MODES.find((m) => m === parsed.value);
+      if (mode === undefined) {
+        diagnostics.push({
+          file, line: no, severity: 'error',
+          message: `ENTRY: "${parsed.value.replace(/[^\x20-\x7e]/g, '?')}" is not an entry mode`,
+          hint: 'use ENTRY="userns" (the default) or ENTRY="setuid"',
+        });
+      } else {
+        entry = mode;
+      }
     } else if (!IGNORED.has(name)) {
       diagnostics.push({ file, line: no, severity: 'warning', message: `unknown variable "${name}" is ignored` });
     }
   }
-  return { ...(chosFile ? { chosFile } : {}), bindMounts, diagnostics };
+  return { ...(chosFile ? { chosFile } : {}), bindMounts, ...(entry ? { entry } : {}), diagnostics };
 }

@@ -62,6 +62,8 @@ export interface LaunchVars {
   readonly here?: string;
   /** For an alias (`default:debian12`): the name entered and exported as CHOS. */
   readonly name?: string;
+  /** ENTRY="setuid": the helper's path on the host (inside, reached as /local + it). */
+  readonly helper?: string;
 }
 
 /**
@@ -75,6 +77,7 @@ export function renderLaunchVars(v: LaunchVars): string {
     ...(v.name === undefined ? [] : [`name=${shQuote(v.name)}`]),
     `keep=${shQuote(v.keep.filter((k) => k !== 'PATH' && isVariableName(k)).join(' '))}`,
     `bashlogin=${v.bashLogin ? 1 : 0}`,
+    ...(v.helper === undefined ? [] : [`helper=${shQuote(v.helper)}`]),
   ];
   return lines.join('\n') + '\n';
 }

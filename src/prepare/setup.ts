@@ -6,6 +6,7 @@
 //   gen-<id>/layers/NAME  overlay layers (identity symlinks, the chos launcher)
 //   gen-<id>/env/NAME     variables bin/chos sources to enter NAME
 //   gen-<id>/catalog.json what `chos --list` shows
+//   gen-<id>/entry/NAME   ENTRY="setuid" only: the root the helper enters (see entry-mode.ts)
 //   current -> gen-<id>   swapped by rename(2): an entry sees the old or the new, never a mix
 // The run directory itself is a tmpfs marked unbindable, so the host root bound at /local in
 // every environment does not carry copies of all the prepared roots.
@@ -24,6 +25,8 @@ import { checkTree } from '../checks/tree-check.js';
 import { gatherTree } from '../checks/gather.js';
 import { type Level, worst } from '../checks/findings.js';
 import { type ConfigPaths, configStamp, loadConfig } from './load-config.js';
+import { applyHelperMode, helperPath, writeEntryData } from './entry-mode.js';
+import { entryMode } from '../config/index.js';
 import { isMountPoint, mountsUnder, unmountAndRemove } from './mounts.js';
 
 export const DEFAULT_RUN_DIR = '/run/chos';
@@ -127,6 +130,9 @@ export function setup(opts: SetupOptions): SetupResult {
     });
   }
 
+  const entry = entryMode(cfg.sys);
+  const helper = entry === 'setuid' ? helperPath(opts.launcher) : undefined;
+  const entryTargets = new Map<string, string>([[ROOT_NAME, '/']]);
   const generation = `gen-${Date.now()}-${process.pid}`;
   const genDir = path.join(runDir, generation);
   const host = hostFacts(cfg.sys.bindMounts);
@@ -138,7 +144,7 @@ export function setup(opts: SetupOptions): SetupResult {
   // The host keeps its own /etc/chos.conf (%ENV) for login shells, as a tree does.
   const hostConf = parseTreeConf(readTreeFile('/', 'etc/chos.conf') ?? '', '/etc/chos.conf');
   warnings.push(...hostConf.diagnostics.map(describeDiagnostic));
-  const hostVars = renderLaunchVars({ root: '/', keep: hostConf.keepEnv, bashLogin: hostConf.bashLogin });
+  const hostVars = renderLaunchVars({ root: '/', keep: hostConf.keepEnv, bashLogin: hostConf.bashLogin, helper });
   // "root" always exists, configured or not.
   envFiles.set(ROOT_NAME, hostVars);
   for (const e of cfg.chos.entries) {
@@ -146,6 +152,7 @@ export function setup(opts: SetupOptions): SetupResult {
     if (e.path === '/') {
       environments.push({ name: e.name, path: '/', prettyName: prettyName('/') ?? 'host' });
       envFiles.set(e.name, hostVars);
+      entryTargets.set(e.name, '/');
       continue;
     }
     const treePath = trees.get(e.name);
@@ -189,7 +196,8 @@ export function setup(opts: SetupOptions): SetupResult {
       name: e.name, path: e.path, prettyName: prettyName(treePath), health: worst(findings),
       ...(problem ? { problem: problem.message } : {}),
     });
-    envFiles.set(e.name, renderLaunchVars({ root, keep: conf.keepEnv, bashLogin: conf.bashLogin }));
+    envFiles.set(e.name, renderLaunchVars({ root, keep: conf.keepEnv, bashLogin: conf.bashLogin, helper }));
+    entryTargets.set(e.name, e.name);
   }
   for (const e of cfg.chos.entries) {
     if (e.aliasOf === undefined) continue;
@@ -197,6 +205,7 @@ export function setup(opts: SetupOptions): SetupResult {
     if (vars === undefined) continue;
     // Entering an alias enters its target under the target's name (CHOS, --which agree).
     envFiles.set(e.name, `${vars}name=${shQuote(e.aliasOf)}\n`);
+    entryTargets.set(e.name, entryTargets.get(e.aliasOf) ?? '/');
     const t = environments.find((x) => x.name === e.aliasOf);
     environments.push({ name: e.name, path: t?.path ?? '/', prettyName: t?.prettyName, aliasOf: e.aliasOf, health: t?.health, problem: t?.problem });
   }
@@ -209,6 +218,7 @@ export function setup(opts: SetupOptions): SetupResult {
   };
   if (opts.dryRun) return { generation, warnings, catalog, script: scripts.map((x) => `# ${x.name}\n${x.script}`).join('\n') };
 
+  applyHelperMode(entry, helperPath(opts.launcher), log);
   ensureRunDir(runDir);
   const unlock = lock(runDir, log);
   try {
@@ -226,6 +236,7 @@ export function setup(opts: SetupOptions): SetupResult {
         const file = path.join(genDir, 'env', name);
         atPath(file, () => fs.writeFileSync(file, vars, { mode: 0o644 }));
       }
+      if (helper !== undefined) writeEntryData(genDir, entryTargets);
       const catalogFile = path.join(genDir, 'catalog.json');
       atPath(catalogFile, () => fs.writeFileSync(catalogFile, JSON.stringify(catalog, null, 2) + '\n', { mode: 0o644 }));
       const tmp = path.join(runDir, `.current-${process.pid}`);

@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnostic } from '../../../src/config/diagnostic.js';
-import { type SysConfig, parseShellValue, parseSysConfig } from '../../../src/config/sysconfig.js';
+import { type SysConfig, entryMode, parseShellValue, parseSysConfig } from '../../../src/config/sysconfig.js';
 
 const FILE = '/etc/sysconfig/chos';
 const parse = (text: string): SysConfig => parseSysConfig(text, FILE);
@@ -286,4 +286,30 @@ describe('parseShellValue', () => {
       assert.deepEqual(parseShellValue(raw), { error });
     });
   }
+});
+
+describe('parseSysConfig: ENTRY', () => {
+  const ENTRY_HINT = 'use ENTRY="userns" (the default) or ENTRY="setuid"';
+  runCases([
+    { name: 'ENTRY="setuid" selects the helper', text: lines('ENTRY="setuid"'), expected: { bindMounts: [], entry: 'setuid', diagnostics: [] } },
+    { name: "ENTRY=userns, bare or quoted, selects user namespaces", text: lines("ENTRY='userns'"), expected: { bindMounts: [], entry: 'userns', diagnostics: [] } },
+    { name: 'a later ENTRY replaces an earlier one', text: lines('ENTRY=setuid', 'export ENTRY=userns'), expected: { bindMounts: [], entry: 'userns', diagnostics: [] } },
+    {
+      name: 'a bad value is an error with its line, and the mode stays the default',
+      text: lines('# site', 'ENTRY="suid"'),
+      expected: { bindMounts: [], diagnostics: [err(2, 'ENTRY: "suid" is not an entry mode', ENTRY_HINT)] },
+    },
+    {
+      name: 'case matters, and control characters are not echoed',
+      text: lines('ENTRY=SETUID', 'ENTRY="set\u001buid"'),
+      expected: {
+        bindMounts: [],
+        diagnostics: [err(1, 'ENTRY: "SETUID" is not an entry mode', ENTRY_HINT), err(2, 'ENTRY: "set?uid" is not an entry mode', ENTRY_HINT)],
+      },
+    },
+  ]);
+  test('entryMode defaults to userns', () => {
+    assert.equal(entryMode(parse('')), 'userns');
+    assert.equal(entryMode(parse('ENTRY=setuid\n')), 'setuid');
+  });
 });

@@ -169,6 +169,11 @@ describe('renderLaunchVars', () => {
       "root='/'\nkeep=''\nbashlogin=0\n",
     ],
     [
+      'ENTRY=setuid adds the helper, quoted, last',
+      { root: '/run/chos/r/el9', keep: ['USER'], bashLogin: false, helper: "/opt/chos's/libexec/chos-enter" },
+      "root='/run/chos/r/el9'\nkeep='USER'\nbashlogin=0\nhelper='/opt/chos'\\''s/libexec/chos-enter'\n",
+    ],
+    [
       'a keep list of only PATH is an empty quoted value',
       { root: '/', keep: ['PATH'], bashLogin: true, here: 'root' },
       "here='root'\nkeep=''\nbashlogin=1\n",
