@@ -11,11 +11,10 @@ import { runTag } from '../../src/images/owner.js';
 import { sandboxArgs, systemView } from '../../src/images/sandbox.js';
 import {
   BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, STORE, SYSCONFIG, TREES, USER, WORLD, asUser, cannotRun, chos, ensureWorld, must,
-  run, stagingLeft, treeFile, userEnv, writeConfig,
+  requireTools, run, stagingLeft, treeFile, userEnv, writeConfig,
 } from './harness.js';
 
-const missing = ['bwrap', 'zstd'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
-const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install bubblewrap zstd)` : undefined);
+const skip = cannotRun();
 const ARCHIVES = path.join(WORLD, 'archives');
 const DROP_INS = `${CONFIG}.d`;
 const SENTINEL = path.join(WORLD, 'sentinel');
@@ -64,6 +63,7 @@ function registered(name: string): boolean {
 describe('chosctl create', { skip }, () => {
   let rootfs = '';
   before(() => {
+    requireTools('bwrap', 'zstd', 'xz', 'debootstrap', 'mmdebstrap');
     ensureWorld();
     writeConfig(BASE_CONFIG);
     fs.mkdirSync(ARCHIVES, { recursive: true, mode: 0o755 });
@@ -466,7 +466,7 @@ describe('chosctl create', { skip }, () => {
     assert.equal(chosctl(['remove', 'updated']).status, 0);
   });
 
-  it('builds a Debian 12 tree with mmdebstrap', { timeout: 600_000, skip: run('sh', ['-c', 'command -v mmdebstrap']).status === 0 ? false : 'needs mmdebstrap' }, () => {
+  it('builds a Debian 12 tree with mmdebstrap', { timeout: 600_000 }, () => {
     const r = chosctl(['create', 'mm12', '--mmdebstrap', 'bookworm', '--variant', 'minbase']);
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /mmdebstrap bookworm into /);

@@ -9,12 +9,10 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   BASE_CONFIG, CHOSCTL, GROUP, PKG, RUN_DIR, USER, WORLD, asUser, cannotRun, chos, chosctl, ensureWorld, must, run, treeFile,
-  userEnv, userInfo, writeConfig,
+  userEnv, userInfo, writeConfig, requireTools,
 } from './harness.js';
 
-const missing = ['sshd', 'ssh', 'scp', 'sftp', 'rsync', 'rsyslogd', 'cron']
-  .filter((c) => run('sh', ['-c', `command -v ${c} || test -x /usr/sbin/${c}`]).status !== 0);
-const skip = cannotRun() ?? (missing.length > 0 ? `needs ${missing.join(', ')} (apt-get install openssh-server openssh-client rsync rsyslog cron)` : undefined);
+const skip = cannotRun();
 
 const SSH = path.join(WORLD, 'ssh');
 const PORT = 2222; // members of GROUP are moved
@@ -107,6 +105,7 @@ const version = (suite: string): string => treeFile(suite, 'etc/debian_version')
 
 describe('ssh logins land in the chosen environment', { skip }, () => {
   before(() => {
+    requireTools('sshd', 'ssh', 'scp', 'sftp', 'rsync', 'rsyslogd', 'cron', 'crontab', 'logger');
     ensureWorld();
     writeConfig(BASE_CONFIG);
     assert.equal(chosctl(['setup']).status, 0);
