@@ -63,7 +63,7 @@ export const PACKAGE_OF: Readonly<Record<string, string>> = {
   bwrap: 'bubblewrap', zstd: 'zstd', xz: 'xz-utils', umoci: 'umoci', skopeo: 'skopeo', 'docker-registry': 'docker-registry',
   htpasswd: 'apache2-utils', openssl: 'openssl', tmux: 'tmux', debootstrap: 'debootstrap', mmdebstrap: 'mmdebstrap',
   sshd: 'openssh-server', ssh: 'openssh-client', scp: 'openssh-client', sftp: 'openssh-client', rsync: 'rsync',
-  rsyslogd: 'rsyslog', cron: 'cron', crontab: 'cron', hyperfine: 'hyperfine', logger: 'bsdutils',
+  rsyslogd: 'rsyslog', cron: 'cron', crontab: 'cron', hyperfine: 'hyperfine', logger: 'bsdutils', man: 'man-db',
 };
 
 /**
