@@ -97,19 +97,51 @@ async function burst(n: number): Promise<void> {
   if (ok !== n) process.exitCode = 1;
 }
 
-/** What stands between the caller and the command while a session runs. */
+/** The process `pid` and all below it: their names and summed resident memory (KiB). */
+function processTree(pid: number): { names: string[]; rssKiB: number } {
+  const names: string[] = [];
+  let rssKiB = 0;
+  const visit = (p: number): void => {
+    const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
+    names.push(/^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?');
+    rssKiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const kids = spawnSync('pgrep', ['-P', String(p)], { encoding: 'utf8' }).stdout.trim();
+    for (const k of kids === '' ? [] : kids.split('\n')) visit(Number(k));
+  };
+  visit(pid);
+  return { names, rssKiB };
+}
+
+/**
+ * What a running session costs beyond its command: the process tree started as
+ * `chos sleep 5` against the bare `sleep 5` (both as the test user), measured, median of 5.
+ */
 async function sessionShape(): Promise<void> {
-  const p = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i', ...envArgs({ CHOS: 'debian12' }),
-    CHOS, 'sleep', '5'], { stdio: 'ignore', cwd: '/tmp' });
-  await new Promise((r) => setTimeout(r, 300));
-  const comm = fs.readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim();
-  const children = spawnSync('pgrep', ['-P', String(p.pid)], { encoding: 'utf8' }).stdout.trim();
-  const rss = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1];
-  const root = fs.readlinkSync(`/proc/${p.pid}/root`);
-  p.kill();
-  console.log('\n## a running session');
-  console.log(`  the process started as chos is now "${comm}" (root ${root}), children: ${children === '' ? 'none' : children}`);
-  console.log(`  processes between caller and command: ${comm === 'sleep' && children === '' ? 0 : 'see above'}; extra resident memory: 0 KiB (the command's own RSS is ${rss ?? '?'} KiB)`);
+  const sample = async (argv: string[]): Promise<{ names: string[]; rssKiB: number; root: string }> => {
+    const p = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i', ...envArgs({ CHOS: 'debian12' }),
+      ...argv], { stdio: 'ignore', cwd: '/tmp' });
+    // Until the started process has become sleep (chos execs: sh, then unshare, then sleep).
+    for (let i = 0; i < 200 && fs.readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 10));
+    const t = processTree(p.pid ?? 0);
+    const root = fs.readlinkSync(`/proc/${p.pid}/root`);
+    p.kill();
+    await new Promise((r) => p.on('close', r));
+    return { ...t, root };
+  };
+  const chosRuns = [];
+  const bareRuns = [];
+  for (let i = 0; i < 5; i++) {
+    chosRuns.push(await sample([CHOS, 'sleep', '5']));
+    bareRuns.push(await sample(['sleep', '5']));
+  }
+  const c = chosRuns[0];
+  const b = bareRuns[0];
+  const rssC = median(chosRuns.map((r) => r.rssKiB));
+  const rssB = median(bareRuns.map((r) => r.rssKiB));
+  console.log('\n## a running session: chos sleep 5 against the bare sleep 5 (resident memory: median of 5)');
+  console.log(`  chos sleep 5:  processes ${c?.names.length ?? '?'} (${c?.names.join(', ') ?? '?'}), root ${c?.root ?? '?'}, resident ${rssC} KiB`);
+  console.log(`  bare sleep 5:  processes ${b?.names.length ?? '?'} (${b?.names.join(', ') ?? '?'}), root ${b?.root ?? '?'}, resident ${rssB} KiB`);
+  console.log(`  extra: ${(c?.names.length ?? NaN) - (b?.names.length ?? NaN)} processes, ${rssC - rssB} KiB resident (user space; the namespaces' kernel memory is not counted)`);
 }
 
 async function main(): Promise<void> {
@@ -127,12 +159,19 @@ async function main(): Promise<void> {
   console.log(`# chos entry benchmark — ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, node ${process.version}`);
   console.log(`# tree: ${TREE}; config: Debian 11/12/13 + BINDMOUNT; run dir ${RUN_DIR}; user ${USER}`);
 
-  const entry = compare('chos /bin/true vs bubblewrap and chroot', [
+  // The root chos enters, as setup prepared it: the like-for-like peer runs the same
+  // unshare(1) on it directly, so the difference is the launcher's own cost (sh, selection).
+  const prepared = /^root='([^']*)'$/m.exec(fs.readFileSync(path.join(RUN_DIR, 'current', 'env', 'debian12'), 'utf8'))?.[1];
+  if (!prepared) throw new Error(`no root in ${RUN_DIR}/current/env/debian12`);
+  const UNSHARE = 'unshare --user --map-current-user --root=PREPARED_ROOT /bin/true';
+  const entry = compare('chos /bin/true vs the same unshare, bubblewrap and chroot', [
     { label: 'chos /bin/true (debian12, full integration)', command: `${CHOS} /bin/true` },
+    { label: UNSHARE, command: `unshare --user --map-current-user --root=${prepared} /bin/true` },
     { label: 'bwrap --bind TREE / /bin/true', command: `bwrap --bind ${TREE} / /bin/true` },
     { label: 'chroot TREE /bin/true (as root)', command: `chroot ${TREE} /bin/true`, asRoot: true },
     { label: '/bin/true on the host', command: '/bin/true' },
   ], { CHOS: 'debian12' });
+  console.log(`  ratio ${ratio(entry, 'chos /bin/true (debian12, full integration)', UNSHARE)}   (the launcher's own cost)`);
   console.log(`  ratio ${ratio(entry, 'chos /bin/true (debian12, full integration)', 'bwrap --bind TREE / /bin/true')}   (target <= 1.0)`);
   console.log(`  ratio ${ratio(entry, 'chos /bin/true (debian12, full integration)', 'chroot TREE /bin/true (as root)')}`);
 

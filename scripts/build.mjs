@@ -9,6 +9,6 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node18',
+  target: 'node20',
   logLevel: 'warning',
 });

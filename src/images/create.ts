@@ -161,6 +161,13 @@ function spawnLogged(cmd: string, args: string[], what: string, onSpawn: (kill: 
   });
 }
 
+/** Test hook (docs/testing.md): with CHOS_TEST_PAUSE=STEP, says so and stops a minute at STEP. */
+function testPause(step: string): void {
+  if (process.env['CHOS_TEST_PAUSE'] !== step) return;
+  fs.writeSync(1, `chosctl: test pause at ${step}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+}
+
 /** Removes a staging directory, unmounting first what a killed debootstrap left mounted in it. */
 const removeStaging = unmountAndRemove;
 
@@ -491,6 +498,7 @@ async function createLocked(o: CreateOptions): Promise<Created> {
     const trees = path.join(o.store, o.name, 'trees');
     fs.mkdirSync(trees, { recursive: true, mode: 0o755 });
     const final = path.join(trees, id);
+    testPause('rename');
     fs.renameSync(tree, final);
     fs.mkdirSync(dropInDir(o.chosFile), { recursive: true, mode: 0o755 });
     const tmp = `${dropIn}.tmp-${ownTag()}`;
@@ -502,10 +510,12 @@ async function createLocked(o: CreateOptions): Promise<Created> {
     };
     fs.writeFileSync(path.join(o.store, o.name, 'source.json'), JSON.stringify(record) + '\n', { mode: 0o644 });
     const previous = fs.existsSync(dropIn) ? fs.readFileSync(dropIn) : undefined;
+    testPause('drop-in');
     fs.renameSync(tmp, dropIn);
     removeStaging(staging);
     o.log(`registered "${o.name}" in ${dropIn}`);
     try {
+      testPause('setup');
       if (!o.noSetup) o.setup();
     } catch (e) {
       // Setup refused the new configuration: put the registration back as it was.
@@ -513,6 +523,7 @@ async function createLocked(o: CreateOptions): Promise<Created> {
       else fs.writeFileSync(dropIn, previous);
       throw e;
     }
+    testPause('prune');
     pruneTrees(o.name, o.store, o.chosFile, o.runDir, o.log);
     pruneCache(o.store, o.log);
     return { name: o.name, tree: final, dropIn };

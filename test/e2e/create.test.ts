@@ -1,6 +1,6 @@
 // chosctl create / update / remove with real trees: from a zstd rootfs tarball of a cached
-// Debian tree and with debootstrap; hostile archives the test writes itself; kill -9 at random
-// moments; a store that runs out of space; updating under a running session. I/O.
+// Debian tree and with debootstrap; hostile archives the test writes itself; kill -9 at every
+// step, the commit included; a store that runs out of space; updating under a running session. I/O.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -8,14 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runTag } from '../../src/images/owner.js';
-import { sandboxArgs, systemView } from '../../src/images/sandbox.js';
 import {
   BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, STORE, SYSCONFIG, TREES, USER, WORLD, asUser, cannotRun, chos, ensureWorld, must,
-  run, stagingLeft, treeFile, userEnv, writeConfig,
+  requireTools, run, stagingLeft, treeFile, userEnv, writeConfig,
 } from './harness.js';
 
-const missing = ['bwrap', 'zstd'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
-const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install bubblewrap zstd)` : undefined);
+const skip = cannotRun();
 const ARCHIVES = path.join(WORLD, 'archives');
 const DROP_INS = `${CONFIG}.d`;
 const SENTINEL = path.join(WORLD, 'sentinel');
@@ -57,6 +55,30 @@ function tarOf(entries: Array<{ name: string; type?: '0' | '1' | '2' | '3' | '5'
   return Buffer.concat(blocks);
 }
 
+/** The processes below `pid` (children first), with their command names and argv. */
+function descendants(pid: number): Array<{ pid: number; comm: string; argv: string[] }> {
+  const all = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, -1);
+      return [{ pid: Number(d), ppid, comm, argv }];
+    } catch {
+      return [];
+    }
+  });
+  const out: Array<{ pid: number; comm: string; argv: string[] }> = [];
+  const walk = (p: number): void => {
+    for (const c of all.filter((x) => x.ppid === p)) {
+      out.push(c);
+      walk(c.pid);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
 function registered(name: string): boolean {
   return fs.existsSync(path.join(DROP_INS, `${name}.conf`));
 }
@@ -64,6 +86,7 @@ function registered(name: string): boolean {
 describe('chosctl create', { skip }, () => {
   let rootfs = '';
   before(() => {
+    requireTools('bwrap', 'zstd', 'xz', 'debootstrap', 'mmdebstrap');
     ensureWorld();
     writeConfig(BASE_CONFIG);
     fs.mkdirSync(ARCHIVES, { recursive: true, mode: 0o755 });
@@ -79,7 +102,7 @@ describe('chosctl create', { skip }, () => {
     }
   });
   after(() => {
-    for (const n of ['fromtar', 'keepsuid', 'killme', 'deb11', 'updated']) if (registered(n)) chosctl(['remove', n]);
+    for (const n of ['fromtar', 'keepsuid', 'killme', 'deb11', 'updated', 'confined']) if (registered(n)) chosctl(['remove', n]);
     writeConfig(BASE_CONFIG);
     run(CHOSCTL, ['setup', '--config', CONFIG, '--sysconfig', SYSCONFIG, '--run-dir', RUN_DIR, '--store', STORE]);
   });
@@ -282,50 +305,86 @@ describe('chosctl create', { skip }, () => {
     assert.deepEqual(stagingLeft(), []);
   });
 
-  it('confines the extractor: inside the sandbox only the staging directory is writable', () => {
-    const staging = path.join(STORE, '.staging', 'probe');
-    fs.mkdirSync(staging, { recursive: true });
-    const r = spawnSync('bwrap', sandboxArgs({ writable: staging, system: systemView() }, ['sh', '-c', `echo pwned > ${SENTINEL}; echo ok > ${staging}/x`]), { encoding: 'utf8' });
-    assert.match(r.stderr, /Read-only file system/);
+  it('confines the extractor: the tar that chosctl create runs can write only the staging directory', async () => {
+    const p = spawn(CHOSCTL, ['create', 'confined', '--from-tar', rootfs, '--no-setup', '--config', CONFIG, '--sysconfig', SYSCONFIG,
+      '--run-dir', RUN_DIR, '--store', STORE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const done = new Promise<number | null>((r) => p.on('close', r));
+    // The extracting tar among chosctl's descendants, and the bubblewrap that started it.
+    let tar: number | undefined;
+    let bwrapArgs: string[] = [];
+    for (let i = 0; i < 2000 && tar === undefined && p.exitCode === null; i++) {
+      const found = descendants(p.pid ?? 0);
+      const b = found.find((d) => d.comm === 'bwrap');
+      tar = found.find((d) => d.comm === 'tar')?.pid;
+      if (b) bwrapArgs = b.argv;
+      if (tar === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(tar !== undefined, 'chosctl create ran tar');
+    assert.ok(bwrapArgs.length > 0, 'tar runs under bubblewrap');
+    const staging = bwrapArgs[bwrapArgs.indexOf('--bind') + 1] ?? '';
+    assert.match(staging, new RegExp(`^${STORE}/\\.staging/confined-`));
+    // In the running extractor's own mount namespace and root: everything but staging is
+    // read-only or absent (the host's paths are not there at all).
+    const probe = [
+      `for f in /probe /usr/probe /etc/probe ${SENTINEL} ${STORE}/probe; do echo pwned 2>/dev/null >"$f" && echo "wrote $f"; done`,
+      `echo ok >${staging}/probe && echo "wrote staging"`,
+      `readlink /proc/self/ns/net`,
+    ].join('; ');
+    const r = spawnSync('nsenter', ['-t', String(tar), '-m', '-r', '-w', 'sh', '-c', probe], { encoding: 'utf8' });
+    const ourNet = fs.readlinkSync('/proc/self/ns/net');
     assert.equal(fs.readFileSync(SENTINEL, 'utf8'), 'untouched\n');
-    assert.equal(fs.readFileSync(path.join(staging, 'x'), 'utf8'), 'ok\n');
-    fs.rmSync(staging, { recursive: true });
+    assert.notEqual(fs.readlinkSync(`/proc/${tar}/ns/mnt`), fs.readlinkSync('/proc/self/ns/mnt'), 'its own mount namespace');
+    assert.equal(await done, 0, err);
+    const [wrote, net] = r.stdout.trim().split('\n').reduce<[string[], string]>(([w, n], l) => (l.startsWith('wrote') ? [[...w, l], n] : [w, l]), [[], '']);
+    assert.deepEqual(wrote, ['wrote staging'], r.stderr);
+    assert.notEqual(net, ourNet, 'no network: its own network namespace');
+    assert.equal(chosctl(['remove', 'confined']).status, 0);
   });
 
-  it('leaves either nothing or a complete environment when killed with SIGKILL at random moments', async () => {
-    const outcomes: string[] = [];
-    for (let i = 0; i < 8; i++) {
+  it('leaves either nothing or a complete environment when killed with SIGKILL at any step, the commit included', async () => {
+    const TREES_OF = path.join(STORE, 'killme', 'trees');
+    const LOCK = path.join(STORE, '.locks', 'killme');
+    // Each step, and what a kill there must leave registered: extraction and the commit's
+    // first two renames leave nothing; once the drop-in is in place, a complete tree.
+    const steps: Array<{ at: string; wait: RegExp; env?: Record<string, string>; registers: boolean }> = [
+      { at: 'extraction', wait: /extracting /, registers: false },
+      { at: 'the rename of the tree', wait: /test pause at rename/, env: { CHOS_TEST_PAUSE: 'rename' }, registers: false },
+      { at: 'the rename of the drop-in', wait: /test pause at drop-in/, env: { CHOS_TEST_PAUSE: 'drop-in' }, registers: false },
+      { at: 'setup', wait: /test pause at setup/, env: { CHOS_TEST_PAUSE: 'setup' }, registers: true },
+      { at: 'pruning', wait: /test pause at prune/, env: { CHOS_TEST_PAUSE: 'prune' }, registers: true },
+    ];
+    for (const step of steps) {
       const p = spawn(CHOSCTL, ['create', 'killme', '--from-tar', rootfs, '--config', CONFIG, '--sysconfig', SYSCONFIG,
-        '--run-dir', RUN_DIR, '--store', STORE], { stdio: ['ignore', 'pipe', 'ignore'] });
+        '--run-dir', RUN_DIR, '--store', STORE], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...step.env } });
       let out = '';
       p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
       const done = new Promise((r) => p.on('close', r));
-      if (i % 2 === 0) {
-        await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 1500)));
-      } else {
-        // Right as a sandbox starts: bubblewrap killed while it sets up leaves the sandbox
-        // running, and the next run must still clean up.
-        for (let j = 0; j < 200 && !/(checking|extracting) /.test(out); j++) await new Promise((r) => setTimeout(r, 5));
-      }
+      for (let j = 0; j < 1200 && !step.wait.test(out); j++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(out, step.wait, `the run reached ${step.at}`);
       p.kill('SIGKILL');
       await done;
-      if (registered('killme')) {
+      assert.equal(registered('killme'), step.registers, `killed at ${step.at}: ${out}`);
+      if (step.registers) {
         const tree = fs.readFileSync(path.join(DROP_INS, 'killme.conf'), 'utf8').match(/^killme:(.*)$/m)?.[1] ?? '';
         assert.equal(fs.readFileSync(path.join(tree, 'etc', 'debian_version'), 'utf8'), treeFile('bookworm', 'etc/debian_version'));
-        assert.equal(chosctl(['remove', 'killme']).status, 0);
-        outcomes.push('complete');
-      } else {
-        outcomes.push('nothing');
+        const rm = chosctl(['remove', 'killme']);
+        assert.equal(rm.status, 0, rm.stderr);
       }
-      const rest = fs.readdirSync(DROP_INS).filter((f) => f.startsWith('killme') && f.endsWith('.conf'));
-      assert.deepEqual(rest, []);
+      // The next run takes over the lock, removes what the killed one left (staging, a
+      // half-written drop-in, a tree never registered) and ends with one complete tree.
+      const r = chosctl(['create', 'killme', '--from-tar', rootfs]);
+      assert.equal(r.status, 0, r.stderr);
+      const tree = fs.readFileSync(path.join(DROP_INS, 'killme.conf'), 'utf8').match(/^killme:(.*)$/m)?.[1] ?? '';
+      assert.deepEqual(fs.readdirSync(TREES_OF), [path.basename(tree)], `killed at ${step.at}: only the registered tree is left`);
+      assert.deepEqual(stagingLeft(), [], r.stdout);
+      assert.deepEqual(fs.readdirSync(DROP_INS).filter((f) => f.startsWith('killme')), ['killme.conf']);
+      assert.equal(fs.existsSync(LOCK), false, 'the lock is let go');
+      assert.deepEqual(fs.readdirSync(path.dirname(LOCK)).filter((f) => f.startsWith('killme')), []);
+      assert.equal(chosctl(['remove', 'killme']).status, 0);
+      assert.equal(registered('killme'), false);
     }
-    // The next run removes what the killed ones left in staging.
-    const r = chosctl(['create', 'killme', '--from-tar', rootfs]);
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(stagingLeft(), [], r.stdout);
-    assert.equal(chosctl(['remove', 'killme']).status, 0);
-    console.log(`# kill -9 outcomes: ${outcomes.join(', ')}`);
   });
 
   it('cleans up on Ctrl-C (SIGINT): status 130, staging removed, nothing registered', async () => {
@@ -466,7 +525,7 @@ describe('chosctl create', { skip }, () => {
     assert.equal(chosctl(['remove', 'updated']).status, 0);
   });
 
-  it('builds a Debian 12 tree with mmdebstrap', { timeout: 600_000, skip: run('sh', ['-c', 'command -v mmdebstrap']).status === 0 ? false : 'needs mmdebstrap' }, () => {
+  it('builds a Debian 12 tree with mmdebstrap', { timeout: 600_000 }, () => {
     const r = chosctl(['create', 'mm12', '--mmdebstrap', 'bookworm', '--variant', 'minbase']);
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /mmdebstrap bookworm into /);

@@ -36,8 +36,45 @@ export function cannotRun(): string | undefined {
   return undefined;
 }
 
+/** Each normal command's cap: none should come near it. Long set-up steps use longStep instead. */
+export const COMMAND_TIMEOUT_MS = 120_000;
+
 export function run(cmd: string, args: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  return spawnSync(cmd, [...args], { encoding: 'utf8', input: opts.input ?? '', env: opts.env ?? process.env, timeout: 120_000 });
+  return spawnSync(cmd, [...args], { encoding: 'utf8', input: opts.input ?? '', env: opts.env ?? process.env, timeout: COMMAND_TIMEOUT_MS });
+}
+
+/**
+ * A long set-up step (building trees with debootstrap, mmdebstrap…): no time cap, its output
+ * passed through, and its time printed, so that a slow first run is slow, not cancelled.
+ */
+export function longStep(what: string, cmd: string, args: readonly string[]): void {
+  const t0 = Date.now();
+  const r = spawnSync(cmd, [...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const s = ((Date.now() - t0) / 1000).toFixed(1);
+  console.log(`# ${what}: ${s} s`);
+  if (r.status !== 0) throw new Error(`${what} failed (${r.signal ?? `status ${String(r.status)}`}) after ${s} s: ${cmd} ${args.join(' ')}${r.error ? ` (${r.error.message})` : ''}`);
+}
+
+/**
+ * The Debian package of every program an end-to-end test runs beyond a minimal Debian 12
+ * (scripts/install.sh --test installs them all; .ci/run uses it).
+ */
+export const PACKAGE_OF: Readonly<Record<string, string>> = {
+  bwrap: 'bubblewrap', zstd: 'zstd', xz: 'xz-utils', umoci: 'umoci', skopeo: 'skopeo', 'docker-registry': 'docker-registry',
+  htpasswd: 'apache2-utils', openssl: 'openssl', tmux: 'tmux', debootstrap: 'debootstrap', mmdebstrap: 'mmdebstrap',
+  sshd: 'openssh-server', ssh: 'openssh-client', scp: 'openssh-client', sftp: 'openssh-client', rsync: 'rsync',
+  rsyslogd: 'rsyslog', cron: 'cron', crontab: 'cron', hyperfine: 'hyperfine', logger: 'bsdutils', man: 'man-db',
+};
+
+/**
+ * Fails (throws, so the tests that need them fail rather than skip) when a program is
+ * missing, naming the Debian packages that provide them.
+ */
+export function requireTools(...tools: string[]): void {
+  const missing = tools.filter((c) => spawnSync('sh', ['-c', `command -v "$0" || test -x "/usr/sbin/$0"`, c], { stdio: 'ignore' }).status !== 0);
+  if (missing.length === 0) return;
+  const pkgs = [...new Set(missing.map((c) => PACKAGE_OF[c] ?? c))];
+  throw new Error(`${missing.join(', ')} not installed: apt-get install ${pkgs.join(' ')} (scripts/install.sh --test installs everything the tests need)`);
 }
 
 export function must(cmd: string, args: readonly string[]): string {
@@ -59,6 +96,9 @@ export function userInfo(): UserInfo {
   return { uid: Number(uid), gid: Number(gid), home: home ?? '', extraGid };
 }
 
+/** Where the Node that runs the tests is: the test user's chos --list etc. run on the same one. */
+const NODE_DIR = path.dirname(process.execPath);
+
 /** The environment a fresh login of the test user has (nothing inherited from the test runner). */
 export function userEnv(extra: Record<string, string> = {}): Record<string, string> {
   const u = userInfo();
@@ -67,7 +107,7 @@ export function userEnv(extra: Record<string, string> = {}): Record<string, stri
     USER,
     LOGNAME: USER,
     SHELL: '/bin/bash',
-    PATH: `${PKG}/bin:/usr/local/bin:/usr/bin:/bin`,
+    PATH: [`${PKG}/bin`, ...(NODE_DIR === '/usr/bin' || NODE_DIR === '/usr/local/bin' ? [] : [NODE_DIR]), '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
     TERM: 'xterm',
     CHOS_RUN_DIR: RUN_DIR,
     ...extra,
@@ -101,8 +141,10 @@ function ensureUser(): void {
 }
 
 function ensureTrees(): void {
-  // Cheap when the cache is current (it compares each tree's recorded package list).
-  must('sh', [path.join(REPO, 'test', 'setup', 'make-trees.sh'), TREES]);
+  // Cheap when the cache is current (it compares each tree's recorded package list); the
+  // first build takes minutes, and has no cap.
+  requireTools('debootstrap');
+  longStep('test trees (test/setup/make-trees.sh)', 'sh', [path.join(REPO, 'test', 'setup', 'make-trees.sh'), TREES]);
   // The test user must be able to reach the trees (they are root-owned and read-only to users).
   for (let d = TREES; d !== '/'; d = path.dirname(d)) fs.chmodSync(d, fs.statSync(d).mode | 0o005);
 }

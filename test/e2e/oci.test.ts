@@ -11,11 +11,10 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   BASE_CONFIG, CHOSCTL, CONFIG, RUN_DIR, STORE, SYSCONFIG, TREES, WORLD, cannotRun, chos, createdTree, describeTree, ensureWorld,
-  must, run, treeFile, userEnv, writeConfig,
+  must, run, treeFile, userEnv, writeConfig, requireTools,
 } from './harness.js';
 
-const missing = ['bwrap', 'umoci', 'skopeo'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
-const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install bubblewrap umoci skopeo)` : undefined);
+const skip = cannotRun();
 const OCI = path.join(WORLD, 'oci');
 const LAYOUT = path.join(OCI, 'layout');
 const DROP_INS = `${CONFIG}.d`;
@@ -62,6 +61,7 @@ function addLayer(layout: string, from: string, to: string, dir: string, compres
 
 describe('chosctl create --from-oci', { skip }, () => {
   before(() => {
+    requireTools('bwrap', 'umoci', 'skopeo');
     ensureWorld();
     writeConfig(BASE_CONFIG);
     if (!fs.existsSync(path.join(OCI, 'ready'))) {

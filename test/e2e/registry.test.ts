@@ -12,11 +12,10 @@ import { after, before, describe, it } from 'node:test';
 import { SIGNATURE_ANNOTATION, SIMPLE_SIGNING, signatureTag } from '../../src/images/signature.js';
 import {
   BASE_CONFIG, CHOSCTL, CONFIG, RUN_DIR, STORE, SYSCONFIG, WORLD, cannotRun, chos, createdTree, describeTree, ensureWorld, must,
-  run, stagingLeft, treeFile, userEnv, writeConfig,
+  run, stagingLeft, treeFile, userEnv, writeConfig, requireTools,
 } from './harness.js';
 
-const missing = ['docker-registry', 'skopeo', 'umoci', 'htpasswd', 'bwrap', 'openssl'].filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
-const skip = cannotRun() ?? (missing.length ? `needs ${missing.join(', ')} (apt-get install docker-registry skopeo umoci apache2-utils bubblewrap openssl)` : undefined);
+const skip = cannotRun();
 const REG = path.join(WORLD, 'registry');
 const OCI = path.join(WORLD, 'oci');
 const OPEN = '127.0.0.1:5011';
@@ -103,6 +102,7 @@ function push(tag: string, to: string, creds?: string): void {
 
 describe('chosctl create --pull', { skip }, () => {
   before(() => {
+    requireTools('docker-registry', 'skopeo', 'umoci', 'htpasswd', 'bwrap', 'openssl');
     ensureWorld();
     writeConfig(BASE_CONFIG);
     // The image layout and its umoci oracle come from the OCI test's set-up; build them if absent.

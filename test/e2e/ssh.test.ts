@@ -5,16 +5,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  BASE_CONFIG, CHOSCTL, GROUP, PKG, RUN_DIR, USER, WORLD, asUser, cannotRun, chos, chosctl, ensureWorld, must, run, treeFile,
-  userEnv, userInfo, writeConfig,
+  BASE_CONFIG, CHOS, CHOSCTL, GROUP, PKG, RUN_DIR, USER, WORLD, asUser, cannotRun, chos, chosctl, ensureWorld, must, run, treeFile,
+  userEnv, userInfo, writeConfig, requireTools,
 } from './harness.js';
 
-const missing = ['sshd', 'ssh', 'scp', 'sftp', 'rsync', 'rsyslogd', 'cron']
-  .filter((c) => run('sh', ['-c', `command -v ${c} || test -x /usr/sbin/${c}`]).status !== 0);
-const skip = cannotRun() ?? (missing.length > 0 ? `needs ${missing.join(', ')} (apt-get install openssh-server openssh-client rsync rsyslog cron)` : undefined);
+const skip = cannotRun();
 
 const SSH = path.join(WORLD, 'ssh');
 const PORT = 2222; // members of GROUP are moved
@@ -22,7 +21,32 @@ const ROOT_PORT = 2223; // every user: shows that root is never moved
 const OTHER = 'chos-e2e-other'; // not in GROUP
 const KEY = path.join(SSH, 'client_key');
 const AUTH_LOG = path.join(WORLD, 'auth.log');
-let startedSyslog = false;
+const LOG_SOCKET = path.join(WORLD, 'log.sock');
+/** How /dev/log reaches the test's own rsyslogd: a private bind (a system logger runs) or a link made for the test. */
+let logVia: 'bind' | 'link' | undefined;
+
+/**
+ * argv, started so that what it logs through /dev/log reaches the test's rsyslogd: when the
+ * machine has a /dev/log of its own (journald, rsyslog), in a mount namespace where our socket
+ * is bound over it (mounts made later still arrive there: it is a slave of the host's).
+ */
+function withOurLog(argv: readonly string[]): string[] {
+  if (logVia !== 'bind') return [...argv];
+  return ['unshare', '--mount', '--propagation', 'slave', 'sh', '-c', 'mount --bind "$0" /dev/log && exec "$@"', LOG_SOCKET, ...argv];
+}
+
+/** Waits until something accepts connections on 127.0.0.1:port. */
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
+      c.on('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`nothing listens on 127.0.0.1:${port} after 10 s (see ${SSH}/sshd-${port}.log)`);
+}
 
 function sshdConfig(port: number, snippet: string): string {
   return [
@@ -33,7 +57,7 @@ function sshdConfig(port: number, snippet: string): string {
   ].join('\n');
 }
 
-function startDaemons(): void {
+async function startDaemons(): Promise<void> {
   fs.rmSync(SSH, { recursive: true, force: true });
   fs.mkdirSync(path.join(SSH, 'keys'), { recursive: true, mode: 0o755 });
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -53,27 +77,36 @@ function startDaemons(): void {
   const login = path.join(PKG, 'bin', 'chos-login');
   const grouped = must(CHOSCTL, ['sshd-config', '--group', GROUP, '--login', login]);
   const all = must(CHOSCTL, ['sshd-config', '--login', login]);
+  // The test's own rsyslogd, on its own socket, writing the login records where the test reads them.
+  fs.rmSync(LOG_SOCKET, { force: true });
+  fs.rmSync(AUTH_LOG, { force: true });
+  fs.writeFileSync(`${WORLD}/rsyslog.conf`,
+    `module(load="imuxsock" SysSock.Use="off")\ninput(type="imuxsock" Socket="${LOG_SOCKET}")\nauthpriv.* ${AUTH_LOG}\n`);
+  must('rsyslogd', ['-f', `${WORLD}/rsyslog.conf`, '-i', `${WORLD}/rsyslog.pid`]);
+  for (let i = 0; i < 50 && !fs.existsSync(LOG_SOCKET); i++) spawnSync('sleep', ['0.1']);
+  assert.ok(fs.existsSync(LOG_SOCKET), 'rsyslogd made its socket');
+  if (fs.existsSync('/dev/log')) {
+    logVia = 'bind';
+  } else {
+    fs.symlinkSync(LOG_SOCKET, '/dev/log');
+    logVia = 'link';
+  }
   for (const [port, snippet] of [[PORT, grouped], [ROOT_PORT, all]] as const) {
     fs.writeFileSync(`${SSH}/sshd_config-${port}`, sshdConfig(port, snippet));
     must('/usr/sbin/sshd', ['-t', '-f', `${SSH}/sshd_config-${port}`]);
-    must('/usr/sbin/sshd', ['-f', `${SSH}/sshd_config-${port}`, '-E', `${SSH}/sshd-${port}.log`]);
-  }
-  if (!fs.existsSync('/dev/log')) {
-    fs.writeFileSync(`${WORLD}/rsyslog.conf`, `module(load="imuxsock")\nauthpriv.* ${AUTH_LOG}\n`);
-    fs.rmSync(AUTH_LOG, { force: true });
-    must('rsyslogd', ['-f', `${WORLD}/rsyslog.conf`, '-i', `${WORLD}/rsyslog.pid`]);
-    startedSyslog = true;
-    for (let i = 0; i < 50 && !fs.existsSync('/dev/log'); i++) spawnSync('sleep', ['0.1']);
+    const [cmd, ...args] = withOurLog(['/usr/sbin/sshd', '-f', `${SSH}/sshd_config-${port}`, '-E', `${SSH}/sshd-${port}.log`]);
+    must(cmd ?? '', args);
+    await waitForPort(port);
   }
 }
 
 function stopDaemons(): void {
-  for (const pidFile of [`${SSH}/sshd-${PORT}.pid`, `${SSH}/sshd-${ROOT_PORT}.pid`, ...(startedSyslog ? [`${WORLD}/rsyslog.pid`] : [])]) {
+  for (const pidFile of [`${SSH}/sshd-${PORT}.pid`, `${SSH}/sshd-${ROOT_PORT}.pid`, `${WORLD}/rsyslog.pid`]) {
     try {
       process.kill(Number(fs.readFileSync(pidFile, 'utf8').trim()));
     } catch { /* not running */ }
   }
-  if (startedSyslog) fs.rmSync('/dev/log', { force: true });
+  if (logVia === 'link' && fs.readlinkSync('/dev/log') === LOG_SOCKET) fs.rmSync('/dev/log', { force: true });
 }
 
 function sshArgs(port: number, home: string): string[] {
@@ -106,13 +139,14 @@ function choose(text: string | undefined): void {
 const version = (suite: string): string => treeFile(suite, 'etc/debian_version');
 
 describe('ssh logins land in the chosen environment', { skip }, () => {
-  before(() => {
+  before(async () => {
+    requireTools('sshd', 'ssh', 'scp', 'sftp', 'rsync', 'rsyslogd', 'cron', 'crontab', 'logger');
     ensureWorld();
     writeConfig(BASE_CONFIG);
     assert.equal(chosctl(['setup']).status, 0);
     if (run('getent', ['passwd', OTHER]).status !== 0) must('useradd', ['-m', '-s', '/bin/bash', OTHER]);
     must('usermod', ['-p', '*', OTHER]);
-    startDaemons();
+    await startDaemons();
   });
   after(() => {
     stopDaemons();
@@ -139,46 +173,60 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
     assert.equal(r.stdout, version('trixie'), r.stderr);
   });
 
-  it('uses "default" without ~/.chos', () => {
-    choose(undefined);
-    const r = ssh(['sh', '-c', '"cat /etc/debian_version; echo $CHOS"']);
-    assert.equal(r.stdout, `${version('bookworm')}debian12\n`, r.stderr);
-  });
-
-  const bad: Array<[string, () => void, RegExp]> = [
-    ['an unknown name', () => choose('debian99\n'), /unknown environment "debian99" \(from ~\/\.chos\); you are in "default"/],
-    ['garbage', () => choose('\u0001../../etc;rm -rf /\n'), /invalid environment name from ~\/\.chos: .*; you are in "default"/],
-    ['a symlink to a file the user cannot read', () => {
-      choose(undefined);
-      fs.writeFileSync(path.join(WORLD, 'secret'), 'debian11\n', { mode: 0o600 });
-      fs.symlinkSync(path.join(WORLD, 'secret'), path.join(userInfo().home, '.chos'));
-    }, /~\/\.chos cannot be read; you are in "default"/],
-    ['a FIFO', () => {
-      choose(undefined);
-      must('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'mkfifo', path.join(userInfo().home, '.chos')]);
-    }, /~\/\.chos is not a regular file; you are in "default"/],
-    ['a symlink to /dev/zero', () => {
-      choose(undefined);
-      fs.symlinkSync('/dev/zero', path.join(userInfo().home, '.chos'));
-    }, /~\/\.chos is not a regular file; you are in "default"/],
-    ['a huge file without newlines', () => {
-      choose('x'.repeat(20 * 1024 * 1024));
-    }, /invalid environment name from ~\/\.chos: .*; you are in "default"/],
-  ];
-  for (const [what, make, warning] of bad) {
-    it(`never locks the user out: ~/.chos as ${what} gives "default" and one warning`, () => {
-      make();
-      const t0 = Date.now();
-      const r = ssh(['cat', '/etc/debian_version']);
-      const ms = Date.now() - t0;
-      choose(undefined);
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout, version('bookworm'));
-      assert.match(r.stderr, warning);
-      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-      console.log(`# login with ~/.chos as ${what}: ${ms} ms`);
+  // "default" names debian11 here: its debian_version (11.x) is one the Debian 12 host
+  // does not have, so that a fall-back to the host cannot pass for "default".
+  describe('with "default" naming debian11', () => {
+    before(() => {
+      writeConfig(BASE_CONFIG.replace('default:debian12', 'default:debian11'));
+      assert.equal(chosctl(['setup']).status, 0);
     });
-  }
+    after(() => {
+      writeConfig(BASE_CONFIG);
+      assert.equal(chosctl(['setup']).status, 0);
+    });
+
+    it('uses "default" without ~/.chos', () => {
+      choose(undefined);
+      const r = ssh(['sh', '-c', '"cat /etc/debian_version; echo $CHOS"']);
+      assert.notEqual(version('bullseye'), fs.readFileSync('/etc/debian_version', 'utf8'));
+      assert.equal(r.stdout, `${version('bullseye')}debian11\n`, r.stderr);
+    });
+
+    const bad: Array<[string, () => void, RegExp]> = [
+      ['an unknown name', () => choose('debian99\n'), /unknown environment "debian99" \(from ~\/\.chos\); you are in "default"/],
+      ['garbage', () => choose('\u0001../../etc;rm -rf /\n'), /invalid environment name from ~\/\.chos: .*; you are in "default"/],
+      ['a symlink to a file the user cannot read', () => {
+        choose(undefined);
+        fs.writeFileSync(path.join(WORLD, 'secret'), 'debian11\n', { mode: 0o600 });
+        fs.symlinkSync(path.join(WORLD, 'secret'), path.join(userInfo().home, '.chos'));
+      }, /~\/\.chos cannot be read; you are in "default"/],
+      ['a FIFO', () => {
+        choose(undefined);
+        must('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'mkfifo', path.join(userInfo().home, '.chos')]);
+      }, /~\/\.chos is not a regular file; you are in "default"/],
+      ['a symlink to /dev/zero', () => {
+        choose(undefined);
+        fs.symlinkSync('/dev/zero', path.join(userInfo().home, '.chos'));
+      }, /~\/\.chos is not a regular file; you are in "default"/],
+      ['a huge file without newlines', () => {
+        choose('x'.repeat(20 * 1024 * 1024));
+      }, /invalid environment name from ~\/\.chos: .*; you are in "default"/],
+    ];
+    for (const [what, make, warning] of bad) {
+      it(`never locks the user out: ~/.chos as ${what} gives "default" and one warning`, () => {
+        make();
+        const t0 = Date.now();
+        const r = ssh(['cat', '/etc/debian_version']);
+        const ms = Date.now() - t0;
+        choose(undefined);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, version('bullseye'));
+        assert.match(r.stderr, warning);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        console.log(`# login with ~/.chos as ${what}: ${ms} ms`);
+      });
+    }
+  });
 
   it('never moves root, even when the client asks for an environment', () => {
     const r = ssh(['cat', '/etc/debian_version'], { user: 'root', port: ROOT_PORT, env: { CHOS: 'debian11' }, extra: ['-o', 'SendEnv=CHOS'] });
@@ -218,7 +266,7 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
     assert.match(dash.stderr, /-chos-e2e-not-an-option: command not found/);
   });
 
-  it('copies files both ways with scp (sftp mode and legacy mode), sftp and rsync, into the shared home', () => {
+  it('copies files both ways with scp (sftp mode and legacy mode), sftp and rsync, into the shared home, their servers running inside', () => {
     choose('debian11\n');
     const home = userInfo().home;
     const local = path.join(home, 'e2e-local.txt');
@@ -233,17 +281,27 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
       ['scp', '-O', '-P', String(PORT), ...o, `${target}:e2e-scp-legacy.txt`, path.join(home, 'e2e-back-legacy.txt')],
       ['scp', '-P', String(PORT), ...o, `${target}:e2e-scp.txt`, path.join(home, 'e2e-back.txt')],
       ['rsync', '-e', `ssh -p ${PORT} ${o.join(' ')}`, local, `${target}:e2e-rsync.txt`],
+      // The server side reads debian11's /etc/debian_version (11.x, not the Debian 12 host's):
+      // sftp-server, scp -f and rsync --server ran inside the tree.
+      ['scp', '-P', String(PORT), ...o, `${target}:/etc/debian_version`, path.join(home, 'e2e-v-scp.txt')],
+      ['scp', '-O', '-P', String(PORT), ...o, `${target}:/etc/debian_version`, path.join(home, 'e2e-v-scp-legacy.txt')],
+      ['rsync', '-e', `ssh -p ${PORT} ${o.join(' ')}`, `${target}:/etc/debian_version`, path.join(home, 'e2e-v-rsync.txt')],
     ];
     for (const s of steps) {
       const r = asUser(['timeout', '30', ...s]);
       assert.equal(r.status, 0, `${s.join(' ')}: ${r.stderr}`);
     }
     const batch = path.join(home, 'e2e-sftp.batch');
-    fs.writeFileSync(batch, `put ${local} e2e-sftp.txt\nget e2e-sftp.txt ${home}/e2e-sftp-back.txt\n`);
+    fs.writeFileSync(batch, `put ${local} e2e-sftp.txt\nget e2e-sftp.txt ${home}/e2e-sftp-back.txt\nget /etc/debian_version ${home}/e2e-v-sftp.txt\n`);
     const sftp = asUser(['timeout', '30', 'sftp', '-P', String(PORT), ...o, '-b', batch, target]);
     assert.equal(sftp.status, 0, sftp.stderr);
     for (const f of ['e2e-scp.txt', 'e2e-scp-legacy.txt', 'e2e-back-legacy.txt', 'e2e-back.txt', 'e2e-rsync.txt', 'e2e-sftp.txt', 'e2e-sftp-back.txt']) {
       assert.equal(fs.readFileSync(path.join(home, f), 'utf8'), 'payload\n', f);
+      fs.rmSync(path.join(home, f));
+    }
+    assert.notEqual(version('bullseye'), fs.readFileSync('/etc/debian_version', 'utf8'));
+    for (const f of ['e2e-v-scp.txt', 'e2e-v-scp-legacy.txt', 'e2e-v-rsync.txt', 'e2e-v-sftp.txt']) {
+      assert.equal(fs.readFileSync(path.join(home, f), 'utf8'), version('bullseye'), f);
       fs.rmSync(path.join(home, f));
     }
     // rsync ran its server side inside debian11: that tree's rsync, not the host's.
@@ -253,11 +311,7 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
     fs.rmSync(batch);
   });
 
-  it('records each login in the system log (user, environment, entry point)', (t) => {
-    if (!startedSyslog) {
-      t.skip('a system logger was already running here; its records cannot be read by the test');
-      return;
-    }
+  it('records each login in the system log (user, environment, entry point)', () => {
     choose('debian13\n');
     assert.equal(ssh(['true']).status, 0);
     let log = '';
@@ -269,7 +323,11 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
     // An interactive ssh login is recorded once; a login shell started by chos as via=cli.
     const before = log.split('\n').length;
     assert.equal(ssh([], { extra: ['-tt'], input: 'exit\n' }).status, 0);
-    assert.equal(chos([], { env: userEnv({ CHOS: 'debian11' }), input: 'exit\n' }).status, 0);
+    const env = userEnv({ CHOS: 'debian11' });
+    const [cmd, ...args] = withOurLog(['setpriv', '--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
+      ...Object.entries(env).map(([k, v]) => `${k}=${v}`), CHOS]);
+    const cli = spawnSync(cmd ?? '', args, { encoding: 'utf8', cwd: userInfo().home, input: 'exit\n' });
+    assert.equal(cli.status, 0, cli.stderr);
     for (let i = 0; i < 50 && !/via=cli/.test(log); i++) {
       spawnSync('sleep', ['0.1']);
       log = fs.readFileSync(AUTH_LOG, 'utf8');

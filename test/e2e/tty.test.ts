@@ -3,10 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CHOS, asUser, cannotRun, ensureWorld, run, treeFile, userEnv } from './harness.js';
+import { CHOS, asUser, cannotRun, ensureWorld, run, treeFile, userEnv, requireTools } from './harness.js';
 
-const tmuxMissing = run('sh', ['-c', 'command -v tmux']).status !== 0 ? 'tmux is not installed (apt-get install tmux)' : undefined;
-const skip = cannotRun() ?? tmuxMissing;
+const skip = cannotRun();
 const SOCKET = `/tmp/chos-e2e-tmux-${process.pid}.sock`;
 
 function tmux(...args: string[]): string {
@@ -54,6 +53,7 @@ async function type(line: string): Promise<void> {
 
 describe('an interactive login shell on a terminal', { skip }, () => {
   before(() => {
+    requireTools('tmux');
     ensureWorld();
     const env = userEnv({ CHOS: 'debian11' });
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
