@@ -34,6 +34,10 @@ command -v npm >/dev/null || need="$need npm"
 command -v bwrap >/dev/null || need="$need bubblewrap"
 command -v zstd >/dev/null || need="$need zstd"
 command -v man >/dev/null || need="$need man-db"
+# The setuid entry helper (native/, used only with ENTRY="setuid") is built from this checkout.
+command -v gcc >/dev/null || need="$need gcc"
+command -v make >/dev/null || need="$need make"
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/aarch64-linux-gnu/libc.a ] || need="$need libc6-dev"
 [ $demo = no ] || command -v debootstrap >/dev/null || need="$need debootstrap"
 if [ $tests = yes ]; then
   # What the test suite runs (docs/testing.md says which test needs which):
@@ -72,6 +76,9 @@ npm ci --no-audit --no-fund
 npm install -g --install-links --no-audit --no-fund .
 prefix=$(npm prefix -g)
 say "installed $prefix/bin/chos, $prefix/bin/chosctl and $prefix/bin/chos-login"
+# After npm install, which replaces the package directory: the helper, not setuid (chosctl
+# setup sets the bit only while /etc/sysconfig/chos says ENTRY="setuid").
+sh scripts/install-helper.sh "$(npm root -g)/chos"
 # npm puts the man pages under $prefix/share/man (package.json "man").
 for page in chos chosctl chos-login "5 chos"; do
   # shellcheck disable=SC2086
