@@ -3,9 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChosError } from '../errors.js';
-import { parseTreeConf } from '../config/chos-conf.js';
 import { OVERLAY_UNSAFE, planRoot } from '../plan/root-plan.js';
-import { hostFacts, readTreeFile, treeFacts } from '../prepare/facts.js';
+import { hostFacts, readTreeConf, treeFacts } from '../prepare/facts.js';
 import { type ConfigPaths, loadConfig, ownershipProblems } from '../prepare/load-config.js';
 import { type Finding, fromDiagnostic } from './findings.js';
 import { gatherTree } from './gather.js';
@@ -59,7 +58,7 @@ export function runCheck(paths: ConfigPaths, names: readonly string[]): Finding[
     if (OVERLAY_UNSAFE.test(real)) {
       findings.push({ subject: e.name, level: 'error', code: 'tree-path-unsafe', message: `the tree path holds ':', ',' or '\\', which overlayfs cannot take: ${real}`, hint: 'move or rename the tree', file: e.file ?? cfg.chosFile, line: e.line });
     }
-    const conf = parseTreeConf(readTreeFile(real, 'etc/chos.conf') ?? '', `${real}/etc/chos.conf`);
+    const conf = readTreeConf(real);
     findings.push(...conf.diagnostics.map((d) => ({ ...fromDiagnostic(d), subject: e.name })));
     const treeFindings = checkTree(gatherTree(e.name, e.path, fs.existsSync(real) ? planWarnings(e.name, real, cfg.sys.bindMounts) : []));
     findings.push(...treeFindings.map((f) => ({ ...f, file: e.file ?? cfg.chosFile, line: e.line })));

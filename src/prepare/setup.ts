@@ -14,11 +14,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeDiagnostic, hasErrors, type Diagnostic } from '../config/index.js';
-import { parseTreeConf } from '../config/chos-conf.js';
 import { DEFAULT_NAME, ROOT_NAME } from '../config/names.js';
 import { ChosError } from '../errors.js';
 import { OVERLAY_UNSAFE, planRoot, renderLaunchVars, renderSetupScript, shQuote } from '../plan/index.js';
-import { hostFacts, prettyName, readTreeFile, treeFacts } from './facts.js';
+import { hostFacts, prettyName, readTreeConf, treeFacts } from './facts.js';
 import { checkTree } from '../checks/tree-check.js';
 import { gatherTree } from '../checks/gather.js';
 import { type Level, worst } from '../checks/findings.js';
@@ -151,7 +150,7 @@ export function setup(opts: SetupOptions): SetupResult {
   const layerWork: Array<() => void> = [];
 
   // The host keeps its own /etc/chos.conf (%ENV) for login shells, as a tree does.
-  const hostConf = parseTreeConf(readTreeFile('/', 'etc/chos.conf') ?? '', '/etc/chos.conf');
+  const hostConf = readTreeConf('/');
   warnings.push(...hostConf.diagnostics.map(describeDiagnostic));
   const hostVars = renderLaunchVars({ root: '/', keep: hostConf.keepEnv, bashLogin: hostConf.bashLogin });
   // "root" always exists, configured or not.
@@ -165,8 +164,7 @@ export function setup(opts: SetupOptions): SetupResult {
     }
     const treePath = trees.get(e.name);
     if (treePath === undefined) continue;
-    const confText = readTreeFile(treePath, 'etc/chos.conf');
-    const conf = parseTreeConf(confText ?? '', `${treePath}/etc/chos.conf`);
+    const conf = readTreeConf(treePath);
     warnings.push(...conf.diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic));
     if (hasErrors(conf.diagnostics)) {
       throw new ChosError('config-syntax', conf.diagnostics.filter((d) => d.severity === 'error').map(describeDiagnostic).join('\n'), {
