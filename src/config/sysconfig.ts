@@ -11,6 +11,8 @@ export interface SysConfig {
   readonly chosFile?: string;
   /** Host directories made visible at the same path in every environment. */
   readonly bindMounts: readonly string[];
+  /** UNSAFE_TREES: environments setup prepares although root does not own their tree, or others may write it. */
+  readonly unsafeTrees?: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -45,6 +47,7 @@ export function parseSysConfig(text: string, file: string): SysConfig {
   const diagnostics: Diagnostic[] = [];
   let chosFile: string | undefined;
   let bindMounts: string[] = [];
+  let unsafeTrees: string[] | undefined;
   for (const { no, text: line } of numberedLines(text)) {
     if (isBlank(line) || isComment(line)) continue;
     const m = ASSIGNMENT.exec(line);
@@ -82,6 +85,8 @@ export function parseSysConfig(text: string, file: string): SysConfig {
           bindMounts.push(norm);
         }
       }
+    } else if (name === 'UNSAFE_TREES') {
+      unsafeTrees = parsed.value.split(/\s+/).filter((w) => w !== '');
     } else if (name === 'CHOS') {
       const norm = normalisePath(parsed.value);
       if (norm === undefined) {
@@ -93,5 +98,5 @@ export function parseSysConfig(text: string, file: string): SysConfig {
       diagnostics.push({ file, line: no, severity: 'warning', message: `unknown variable "${name}" is ignored` });
     }
   }
-  return { ...(chosFile ? { chosFile } : {}), bindMounts, diagnostics };
+  return { ...(chosFile ? { chosFile } : {}), bindMounts, ...(unsafeTrees ? { unsafeTrees } : {}), diagnostics };
 }

@@ -23,6 +23,7 @@ import { gatherTree } from '../checks/gather.js';
 import { type Level, worst } from '../checks/findings.js';
 import { type ConfigPaths, configStamp, loadConfig } from './load-config.js';
 import { isAlive, isMountPoint, mountsUnder, unmountAndRemove } from './mounts.js';
+import { treeOwnershipProblems, treePathsOf, verifyTreePaths } from './tree-safety.js';
 
 export const DEFAULT_RUN_DIR = '/run/chos';
 
@@ -132,6 +133,15 @@ export function setup(opts: SetupOptions): SetupResult {
       problems.push({ file: e.file ?? cfg.chosFile, line: e.line, severity: 'error', message: `tree path of "${e.name}" holds ':', ',' or '\\', which overlayfs cannot take: ${real}` });
     } else {
       trees.set(e.name, real);
+      // Mounts are made from and on paths inside the tree: only root may be able to change it.
+      if (!(cfg.sys.unsafeTrees ?? []).includes(e.name)) {
+        for (const why of treeOwnershipProblems(real)) {
+          problems.push({
+            file: e.file ?? cfg.chosFile, line: e.line, severity: 'error', message: `tree of "${e.name}": ${why}`,
+            hint: `make it root's alone (chown root:root, chmod go-w), or accept the risk: UNSAFE_TREES="${e.name}" in the sysconfig file`,
+          });
+        }
+      }
     }
   }
   if (hasErrors(problems)) {
@@ -144,7 +154,7 @@ export function setup(opts: SetupOptions): SetupResult {
   const generation = `gen-${Date.now()}-${process.pid}`;
   const genDir = path.join(runDir, generation);
   const host = hostFacts(cfg.sys.bindMounts);
-  const scripts: Array<{ name: string; script: string }> = [];
+  const scripts: Array<{ name: string; script: string; tree?: string; treePaths?: string[] }> = [];
   const environments: CatalogEntry[] = [];
   const envFiles = new Map<string, string>();
   const layerWork: Array<() => void> = [];
@@ -195,7 +205,7 @@ export function setup(opts: SetupOptions): SetupResult {
         }
       }
     });
-    scripts.push({ name: e.name, script: renderSetupScript(plan.ops) });
+    scripts.push({ name: e.name, script: renderSetupScript(plan.ops), tree: treePath, treePaths: treePathsOf(plan.ops, treePath, root) });
     const findings = checkTree(gatherTree(e.name, e.path, plan.warnings, false));
     const problem = findings.find((x) => x.level === 'error') ?? findings.find((x) => x.level === 'warning');
     environments.push({
@@ -233,7 +243,10 @@ export function setup(opts: SetupOptions): SetupResult {
       fs.mkdirSync(layersDir, { mode: 0o755 });
       sh(`mount -t tmpfs -o mode=0755,nosuid,nodev chos-layers ${shQuote(layersDir)}`, 'mounting the overlay layers');
       for (const w of layerWork) w();
-      for (const x of scripts) sh(x.script, `preparing "${x.name}"`);
+      for (const x of scripts) {
+        if (x.tree !== undefined) verifyTreePaths(x.name, x.tree, x.treePaths ?? []);
+        sh(x.script, `preparing "${x.name}"`);
+      }
       for (const [name, vars] of envFiles) fs.writeFileSync(path.join(genDir, 'env', name), vars, { mode: 0o644 });
       fs.writeFileSync(path.join(genDir, 'catalog.json'), JSON.stringify(catalog, null, 2) + '\n', { mode: 0o644 });
       const tmp = path.join(runDir, `.current-${process.pid}`);
