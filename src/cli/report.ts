@@ -3,15 +3,7 @@
 import { type Finding, formatFinding, worst } from '../checks/findings.js';
 import { Exit } from '../errors.js';
 import type { Io } from './io.js';
-
-/**
- * JSON text in which no character can act on a terminal: JSON.stringify escapes C0 controls
- * itself; DEL, C1 controls and bidirectional controls become \\u escapes too (same data).
- */
-export function jsonForTerminal(value: unknown): string {
-  // eslint-disable-next-line no-control-regex
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
-}
+import { jsonForTerminal } from '../text/json.js';
 
 /** Prints findings (or JSON) and returns 0 / 1 (warnings only) / 3 (errors). */
 export function report(io: Io, findings: readonly Finding[], json: boolean): number {

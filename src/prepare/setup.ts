@@ -23,6 +23,7 @@ import { gatherTree } from '../checks/gather.js';
 import { type Level, worst } from '../checks/findings.js';
 import { type ConfigPaths, configStamp, loadConfig } from './load-config.js';
 import { isAlive, isMountPoint, mountsUnder, unmountAndRemove } from './mounts.js';
+import { jsonForTerminal } from '../text/json.js';
 import { treeOwnershipProblems, treePathsOf, verifyTreePaths } from './tree-safety.js';
 
 export const DEFAULT_RUN_DIR = '/run/chos';
@@ -248,7 +249,7 @@ export function setup(opts: SetupOptions): SetupResult {
         sh(x.script, `preparing "${x.name}"`);
       }
       for (const [name, vars] of envFiles) fs.writeFileSync(path.join(genDir, 'env', name), vars, { mode: 0o644 });
-      fs.writeFileSync(path.join(genDir, 'catalog.json'), JSON.stringify(catalog, null, 2) + '\n', { mode: 0o644 });
+      fs.writeFileSync(path.join(genDir, 'catalog.json'), jsonForTerminal(catalog) + '\n', { mode: 0o644 });
       const tmp = path.join(runDir, `.current-${process.pid}`);
       fs.rmSync(tmp, { force: true });
       fs.symlinkSync(generation, tmp);

@@ -66,7 +66,7 @@ function plantFile(tree: string, rel: string, data: string): void {
   fs.writeFileSync(p, data, { mode: 0o644 });
 }
 
-/** What outside the tree a hostile tree might try to change: the secret, /etc, /root, the site dir. */
+/** What outside the tree a hostile tree might try to change: the secret, the site dir, the cached and base trees, mounts. */
 function outsideState(): string {
   const st = (p: string): string => {
     try {
@@ -78,8 +78,9 @@ function outsideState(): string {
   };
   const listing = (d: string): string => fs.readdirSync(d).sort().join(',');
   return [
-    st(SECRET), fs.readFileSync(SECRET, 'utf8'), st('/etc'), st('/etc/shadow'), st('/etc/passwd'), st('/root'), listing('/root'),
-    listing('/etc'), st(SITE_DIR), listing(SITE_DIR), st(TREES), st(path.join(TREES, 'bookworm')),
+    // (Not /etc itself: other test runs on this machine add users while this one runs.)
+    st(SECRET), fs.readFileSync(SECRET, 'utf8'), st(SECRET_DIR), listing(SECRET_DIR), st(SITE_DIR), listing(SITE_DIR),
+    st(TREES), st(path.join(TREES, 'bookworm')), st(path.join(TREES, 'bookworm', LIBC)), st(path.join(BASE, LIBC)), st(path.join(BASE, 'etc')),
     watchedMounts(),
   ].join('\n');
 }

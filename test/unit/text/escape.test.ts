@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeControl } from '../../../src/text/escape.js';
+import { jsonForTerminal } from '../../../src/text/json.js';
 
 describe('escapeControl', () => {
   it('leaves ordinary text, accents and non-Latin scripts alone', () => {
@@ -23,5 +24,15 @@ describe('escapeControl', () => {
     for (let c = 0; c < 0x3000; c++) all += String.fromCodePoint(c);
     // eslint-disable-next-line no-control-regex
     assert.doesNotMatch(escapeControl(all), /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  });
+});
+
+describe('jsonForTerminal', () => {
+  it('writes C1 and bidi controls as \\u escapes, and parses back to the same data', () => {
+    const v = { name: 'Evil\u009b31m\u202eOS\x1b[2J\x7f' };
+    const text = jsonForTerminal(v);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    assert.deepEqual(JSON.parse(text), v);
   });
 });
