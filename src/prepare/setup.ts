@@ -24,6 +24,7 @@ import { type Level, worst } from '../checks/findings.js';
 import { type ConfigPaths, configStamp, loadConfig } from './load-config.js';
 import { isAlive, isMountPoint, mountsUnder, unmountAndRemove } from './mounts.js';
 import { jsonForTerminal } from '../text/json.js';
+import { escapeControl } from '../text/escape.js';
 import { treeOwnershipProblems, treePathsOf, verifyTreePaths } from './tree-safety.js';
 
 export const DEFAULT_RUN_DIR = '/run/chos';
@@ -66,7 +67,8 @@ export interface SetupResult {
 function sh(script: string, what: string): void {
   const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) {
-    const detail = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join('; ');
+    // mount(8) names paths whose last parts come from a tree's directory listing: escaped.
+    const detail = escapeControl((r.stderr || r.stdout || '').trim().split('\n').slice(-3).join('; '));
     throw new ChosError('setup-failed', `${what} failed: ${detail || `exit status ${String(r.status)}`}`);
   }
 }
