@@ -101,8 +101,15 @@ export function probeCommand(o: Pick<DoctorOptions, 'launcher' | 'runDir' | 'env
   }
   const probe = [o.launcher, '/bin/sh', '-c', 'echo chos-probe-ok'];
   if (!isRoot) return { argv: probe, env };
+  // The namespace's first process is a root sh that waits for the probe: the parent-death
+  // signal --kill-child sets would not survive setpriv's change of user, and a probe that
+  // became the first process itself could not be killed by it. When that sh ends (the probe
+  // is done) or is killed (unshare was), the kernel kills everything left in the namespace.
   return {
-    argv: ['unshare', '--pid', '--fork', '--kill-child', '--', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...probe],
+    argv: [
+      'unshare', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c',
+      'setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; exit $?', 'chos-probe', ...probe,
+    ],
     env: { ...env, USER: 'nobody', LOGNAME: 'nobody' },
   };
 }

@@ -98,6 +98,17 @@ function watchedMounts(): string {
     .filter((m) => watched.some((w) => m === w || m.startsWith(w + '/'))).sort().join('\n');
 }
 
+/** Processes running inside a prepared root of this run directory (only probes run there here). */
+function probesLeft(): string[] {
+  const out: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n))) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/root`).startsWith(RUN_DIR + '/')) out.push(`${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
 function assertClean(what: string, text: string): void {
   assert.ok(!text.includes(FILE_CANARY), `${what} shows the root-only file's canary:\n${text}`);
   assert.ok(!text.includes(ENV_CANARY), `${what} shows chosctl's environment:\n${text}`);
@@ -126,6 +137,7 @@ function runAll(name: string, tree: string): { check: SpawnSyncReturns<string>; 
   assertClean(`the catalog with ${name}`, catalog);
   const doctor = bounded(CHOSCTL, ['doctor', '--run-dir', RUN_DIR]);
   assertClean(`doctor with ${name}`, doctor.stdout + doctor.stderr);
+  assert.deepEqual(probesLeft(), [], `a process of doctor's probes outlived it with ${name}`);
   assert.equal(outsideState(), before, `something outside the tree changed with ${name}`);
   return { check, setup, list, catalog, doctor };
 }
