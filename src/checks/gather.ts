@@ -1,17 +1,23 @@
 // Gathers the facts checkTree judges: the tree's path chain, shells, identity files, setuid
 // files, its C library's ELF notes. I/O (read-only; every path of the tree is resolved inside
 // it by src/host/in-tree.ts: links stay inside, /local/… included; FIFOs and devices are never
-// opened; ELF files are read only as far as their headers and notes, at most ELF_READ_CAP).
+// opened; of ELF files only the headers and notes are read, within ELF_SPAN_CAP/ELF_READ_CAP).
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseKernelRelease, readElfInfo, machineMatchesArch } from './elf.js';
+import { elfRanges, parseKernelRelease, readElfInfo, machineMatchesArch } from './elf.js';
 import type { ElfSummary, PathOwner, TreeCheckFacts } from './tree-check.js';
 import { IDENTITY_FILES } from '../plan/root-plan.js';
 import { openInTree, type Resolved, resolveInTree } from '../host/in-tree.js';
 
-/** Most bytes of an ELF file (a tree's /bin/sh or C library) root reads: its headers and notes lie well within. */
+/**
+ * Caps on reading an ELF file of a tree (its /bin/sh or C library): the parts readElfInfo
+ * needs (header, program headers, PT_INTERP, PT_NOTE) must lie within the first
+ * ELF_SPAN_CAP bytes, and at most ELF_READ_CAP bytes are read in all. A file without program
+ * headers is read from its start up to ELF_READ_CAP.
+ */
+export const ELF_SPAN_CAP = 16 * 1024 * 1024;
 export const ELF_READ_CAP = 1024 * 1024;
 
 /** The host path `rel` leads to inside `tree` (links followed inside it only), or undefined. */
@@ -23,10 +29,21 @@ function resolved(tree: string, rel: string): Resolved | undefined {
   }
 }
 
+/** Reads [offset, offset + size) of fd into buf at the same offset; false when the file is shorter. */
+function preadInto(fd: number, buf: Buffer, offset: number, size: number): boolean {
+  let got = 0;
+  while (got < size) {
+    const k = fs.readSync(fd, buf, offset + got, size - got, offset + got);
+    if (k === 0) return false;
+    got += k;
+  }
+  return true;
+}
+
 /**
  * Reads the ELF summary of a regular file of the tree: opened inside it (a FIFO or device is
- * refused unopened), and only as much of its beginning as readElfInfo needs, starting at 4 KiB
- * and growing while what is needed lies further, never beyond ELF_READ_CAP.
+ * refused unopened), and only the parts readElfInfo needs, within the caps above; the rest of
+ * the buffer stays zero and is never looked at. A huge sparse file costs its few headers.
  */
 function elfSummary(tree: string, rel: string): ElfSummary | undefined {
   let fd: number | undefined;
@@ -34,26 +51,35 @@ function elfSummary(tree: string, rel: string): ElfSummary | undefined {
     fd = openInTree(tree, rel);
     if (fd === undefined) return undefined;
     const size = fs.fstatSync(fd).size;
-    for (let want = 4096; ; want *= 4) {
-      const n = Math.min(want, size, ELF_READ_CAP);
-      const buf = Buffer.alloc(n);
-      let got = 0;
-      while (got < n) {
-        const k = fs.readSync(fd, buf, got, n - got, got);
-        if (k === 0) break;
-        got += k;
-      }
-      const info = readElfInfo(buf.subarray(0, got));
-      if ('error' in info) {
-        if (info.error.startsWith('truncated') && got === want && want < ELF_READ_CAP) continue;
-        return undefined;
-      }
-      return {
-        machineName: info.machineName,
-        matchesHost: machineMatchesArch(info.machine, process.arch),
-        ...(info.abiTag && info.abiTag.osName === 'Linux' ? { minKernel: info.abiTag.kernel } : {}),
-      };
+    const head = Buffer.alloc(Math.min(size, 4096));
+    if (!preadInto(fd, head, 0, head.length)) return undefined;
+    let ranges = elfRanges(head);
+    if (ranges !== undefined && 'needMore' in ranges) {
+      const r = ranges.needMore;
+      if (r.size > ELF_READ_CAP || r.offset + r.size > Math.min(size, ELF_SPAN_CAP)) return undefined;
+      const table = Buffer.alloc(r.size);
+      if (!preadInto(fd, table, r.offset, r.size)) return undefined;
+      ranges = elfRanges(head, table);
+      if (ranges !== undefined && 'needMore' in ranges) return undefined;
     }
+    let buf: Buffer;
+    if (ranges === undefined) {
+      buf = Buffer.alloc(Math.min(size, ELF_READ_CAP));
+      if (!preadInto(fd, buf, 0, buf.length)) return undefined;
+    } else {
+      const end = Math.max(...ranges.map((r) => r.offset + r.size));
+      const total = ranges.reduce((n, r) => n + r.size, 0);
+      if (end > Math.min(size, ELF_SPAN_CAP) || total > ELF_READ_CAP) return undefined;
+      buf = Buffer.alloc(end);
+      for (const r of ranges) if (!preadInto(fd, buf, r.offset, r.size)) return undefined;
+    }
+    const info = readElfInfo(buf);
+    if ('error' in info) return undefined;
+    return {
+      machineName: info.machineName,
+      matchesHost: machineMatchesArch(info.machine, process.arch),
+      ...(info.abiTag && info.abiTag.osName === 'Linux' ? { minKernel: info.abiTag.kernel } : {}),
+    };
   } catch {
     return undefined; // InTreeError (not regular, a loop, …) or a read error: no ELF facts
   } finally {
