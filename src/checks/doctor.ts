@@ -30,7 +30,7 @@ export interface DoctorOptions {
   /** bin/chos of this installation, used for the real probes. */
   readonly launcher: string;
   readonly home?: string;
-  /** The environment the probes run with (the caller's, so probes see what the user sees). */
+  /** The caller's environment: probes take HOME, USER and LOGNAME from it (not as root), nothing else. */
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -77,21 +77,59 @@ export function setupFindings(runDir: string): { findings: Finding[]; catalog?: 
   };
 }
 
+/** How long one probe may take before it is killed with everything it started. */
+export const PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * The probe's command and environment. The tree's code gets a minimal environment (never the
+ * caller's variables, which for root may hold secrets). As root it runs as nobody, in a PID
+ * namespace of its own (unshare --pid --fork --kill-child): when the probe ends, or is killed
+ * at the timeout, its first process dies and the kernel kills everything else in it.
+ */
+export function probeCommand(o: Pick<DoctorOptions, 'launcher' | 'runDir' | 'env'>, name: string, isRoot: boolean): { argv: string[]; env: Record<string, string> } {
+  const env: Record<string, string> = {
+    PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
+    CHOS: name,
+    CHOS_RUN_DIR: o.runDir,
+    HOME: isRoot ? '/nonexistent' : (o.env['HOME'] ?? '/nonexistent'),
+    LANG: 'C',
+  };
+  if (!isRoot) {
+    for (const k of ['USER', 'LOGNAME']) {
+      const v = o.env[k];
+      if (v !== undefined) env[k] = v;
+    }
+  }
+  const probe = [o.launcher, '/bin/sh', '-c', 'echo chos-probe-ok'];
+  if (!isRoot) return { argv: probe, env };
+  // The namespace's first process is a root sh that waits for the probe: the parent-death
+  // signal --kill-child sets would not survive setpriv's change of user, and a probe that
+  // became the first process itself could not be killed by it. When that sh ends (the probe
+  // is done) or is killed (unshare was), the kernel kills everything left in the namespace.
+  return {
+    argv: [
+      'unshare', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c',
+      'setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; exit $?', 'chos-probe', ...probe,
+    ],
+    env: { ...env, USER: 'nobody', LOGNAME: 'nobody' },
+  };
+}
+
 /** Enters each environment for real, as the calling user (root: as nobody), and runs the tree's /bin/sh. */
 export function probeFindings(o: DoctorOptions, catalog: Catalog): Finding[] {
   const out: Finding[] = [];
+  const isRoot = process.getuid?.() === 0;
   for (const e of catalog.environments) {
-    // Never run a tree's programs as root: root probes as nobody (what any user would meet).
-    const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'] : [];
-    const argv = [...asNobody, o.launcher, '/bin/sh', '-c', 'echo chos-probe-ok'];
-    const env = { ...o.env, CHOS: e.name, CHOS_RUN_DIR: o.runDir, ...(asNobody.length ? { HOME: '/nonexistent' } : {}) };
-    const r = spawnSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8', timeout: 10_000, cwd: '/', env });
+    const { argv, env } = probeCommand(o, e.name, isRoot);
+    const r = spawnSync(argv[0] ?? '', argv.slice(1), { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS, killSignal: 'SIGKILL', cwd: '/', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 });
     if (r.stdout === 'chos-probe-ok\n') {
       const health = e.health && e.health !== 'ok' ? ` (chosctl check: ${e.health}${e.problem ? `: ${e.problem}` : ''})` : '';
       out.push({ subject: e.name, level: e.health === 'error' ? 'warning' : 'ok', code: 'probe', message: `entered and ran /bin/sh${health}` });
     } else {
-      const why = (r.stderr || r.error?.message || `exit status ${String(r.status)}`).trim().split('\n')[0];
-      out.push({ subject: e.name, level: 'error', code: 'probe-failed', message: `cannot be entered: ${why}`, hint: e.problem ?? 'run chosctl check as root for details' });
+      const timedOut = r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+      const why = timedOut ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s (killed)` : (r.stderr || r.error?.message || `exit status ${String(r.status)}`).trim().split('\n')[0];
+      // Output of the tree's code is printed escaped (by formatFinding), and cut.
+      out.push({ subject: e.name, level: 'error', code: 'probe-failed', message: `cannot be entered: ${[...(why ?? '')].slice(0, 300).join('')}`, hint: e.problem ?? 'run chosctl check as root for details' });
     }
   }
   return out;

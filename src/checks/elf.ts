@@ -415,3 +415,50 @@ export function parseKernelRelease(release: string): KernelVersion | undefined {
   const v: KernelVersion = [Number(g['major']), Number(g['minor']), Number(g['patch'] ?? '0')];
   return v.every(Number.isSafeInteger) ? v : undefined;
 }
+
+/** A byte range of an ELF file: [offset, offset + size). */
+export interface ElfRange {
+  readonly offset: number;
+  readonly size: number;
+}
+
+/**
+ * The byte ranges readElfInfo will read, from a buffer holding at least the file's beginning
+ * (`head`): the ELF header, the program header table and each PT_INTERP and PT_NOTE segment.
+ * Lets a caller read only those parts of a large file. `needMore` when the program header
+ * table lies beyond `head` (read that range, then call again with it in place); undefined when
+ * the file is not ELF or has no program headers in the usual place (read it whole, capped).
+ */
+export function elfRanges(head: Buffer, table?: Buffer): ElfRange[] | { needMore: ElfRange } | undefined {
+  if (head.length < EI_NIDENT || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const cls = head[4];
+  const data = head[5];
+  if ((cls !== ELFCLASS32 && cls !== ELFCLASS64) || (data !== ELFDATA2LSB && data !== ELFDATA2MSB)) return undefined;
+  const L = cls === ELFCLASS64 ? LAYOUT64 : LAYOUT32;
+  if (head.length < L.ehsize) return undefined;
+  const v = new View(head, data === ELFDATA2LSB, cls === ELFCLASS64);
+  const phnum = v.u16(L.e.phnum);
+  if (phnum === 0 || phnum === PN_XNUM) return undefined;
+  const phoff = v.word(L.e.phoff);
+  const phentsize = v.u16(L.e.phentsize);
+  if (phentsize < L.ph.entsize) return undefined;
+  const tableRange = { offset: phoff, size: Math.min(phnum, MAX_HEADERS) * phentsize };
+  let t: View;
+  let base: number;
+  if (v.fits(tableRange.offset, tableRange.size)) {
+    t = v;
+    base = 0;
+  } else if (table !== undefined && table.length >= tableRange.size) {
+    t = new View(table, v.le, v.is64);
+    base = phoff;
+  } else {
+    return { needMore: tableRange };
+  }
+  const out: ElfRange[] = [{ offset: 0, size: L.ehsize }, tableRange];
+  for (let i = 0; i < tableRange.size / phentsize; i++) {
+    const ph = phoff - base + i * phentsize;
+    const type = t.u32(ph + L.ph.type);
+    if (type === PT_INTERP || type === PT_NOTE) out.push({ offset: t.word(ph + L.ph.offset), size: t.word(ph + L.ph.filesz) });
+  }
+  return out;
+}

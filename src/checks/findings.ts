@@ -1,6 +1,7 @@
 // What checks report: findings with a severity, a stable code, a message and a hint. Pure.
 
 import type { Diagnostic } from '../config/diagnostic.js';
+import { escapeControl } from '../text/escape.js';
 
 /**
  * ok: as it should be; note: a property of the tree worth knowing that needs no action (it
@@ -39,9 +40,10 @@ export function worst(fs: readonly Finding[]): Exclude<Level, 'note'> {
   return 'ok';
 }
 
-/** One line per finding, `file:line:` first when known, hint indented below. */
+/** One line per finding, `file:line:` first when known, hint indented below; control characters escaped. */
 export function formatFinding(f: Finding): string {
-  const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : '';
+  const e = escapeControl;
+  const where = f.file ? `${e(f.file)}${f.line ? `:${f.line}` : ''}: ` : '';
   const tag = f.level === 'ok' ? 'ok  ' : f.level === 'note' ? 'note' : f.level === 'warning' ? 'warn' : 'FAIL';
-  return `${tag} ${f.subject}: ${where}${f.message}` + (f.hint ? `\n     hint: ${f.hint}` : '');
+  return `${tag} ${e(f.subject)}: ${where}${e(f.message)}` + (f.hint ? `\n     hint: ${e(f.hint)}` : '');
 }

@@ -1,72 +1,90 @@
 // Gathers the facts checkTree judges: the tree's path chain, shells, identity files, setuid
-// files, its C library's ELF notes. I/O (read-only; symlinks inside the tree are resolved as
-// they would be inside, never followed out of it, except /local/… which is the host).
+// files, its C library's ELF notes. I/O (read-only; every path of the tree is resolved inside
+// it by src/host/in-tree.ts: links stay inside, /local/… included; FIFOs and devices are never
+// opened; of ELF files only the headers and notes are read, within ELF_SPAN_CAP/ELF_READ_CAP).
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseKernelRelease, readElfInfo, machineMatchesArch } from './elf.js';
+import { elfRanges, parseKernelRelease, readElfInfo, machineMatchesArch } from './elf.js';
 import type { ElfSummary, PathOwner, TreeCheckFacts } from './tree-check.js';
 import { IDENTITY_FILES } from '../plan/root-plan.js';
+import { openInTree, type Resolved, resolveInTree } from '../host/in-tree.js';
 
 /**
- * Resolves `rel` inside `tree` as the kernel would after chroot: absolute link targets start
- * again at the tree's root, `/local/…` continues on the host (as it does inside). Returns the
- * host path of the final file, or undefined when it does not exist (40 links at most, as the
- * kernel allows).
+ * Caps on reading an ELF file of a tree (its /bin/sh or C library): the parts readElfInfo
+ * needs (header, program headers, PT_INTERP, PT_NOTE) must lie within the first
+ * ELF_SPAN_CAP bytes, and at most ELF_READ_CAP bytes are read in all. A file without program
+ * headers is read from its start up to ELF_READ_CAP.
  */
-export function resolveInTree(tree: string, rel: string): string | undefined {
-  const todo = rel.split('/').filter((s) => s !== '' && s !== '.');
-  const done: string[] = [];
-  let links = 0;
-  while (todo.length > 0) {
-    const part = todo.shift() ?? '';
-    if (part === '..') {
-      done.pop();
-      continue;
-    }
-    const p = path.join(tree, ...done, part);
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      return undefined;
-    }
-    if (st.isSymbolicLink()) {
-      if (++links > 40) return undefined;
-      const target = fs.readlinkSync(p);
-      if (target.startsWith('/local/')) {
-        // Inside, /local is the host root: the rest resolves on the host.
-        const host = path.join(target.slice('/local'.length), ...todo);
-        try {
-          return fs.realpathSync(host);
-        } catch {
-          return undefined;
-        }
-      }
-      if (target.startsWith('/')) done.length = 0;
-      todo.unshift(...target.split('/').filter((s) => s !== '' && s !== '.'));
-      continue;
-    }
-    done.push(part);
+export const ELF_SPAN_CAP = 16 * 1024 * 1024;
+export const ELF_READ_CAP = 1024 * 1024;
+
+/** The host path `rel` leads to inside `tree` (links followed inside it only), or undefined. */
+function resolved(tree: string, rel: string): Resolved | undefined {
+  try {
+    return resolveInTree(tree, rel);
+  } catch {
+    return undefined; // a loop, a non-directory on the way: as good as absent
   }
-  return path.join(tree, ...done);
 }
 
-function elfSummary(file: string): ElfSummary | undefined {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch {
-    return undefined;
+/** Reads [offset, offset + size) of fd into buf at the same offset; false when the file is shorter. */
+function preadInto(fd: number, buf: Buffer, offset: number, size: number): boolean {
+  let got = 0;
+  while (got < size) {
+    const k = fs.readSync(fd, buf, offset + got, size - got, offset + got);
+    if (k === 0) return false;
+    got += k;
   }
-  const info = readElfInfo(buf);
-  if ('error' in info) return undefined;
-  return {
-    machineName: info.machineName,
-    matchesHost: machineMatchesArch(info.machine, process.arch),
-    ...(info.abiTag && info.abiTag.osName === 'Linux' ? { minKernel: info.abiTag.kernel } : {}),
-  };
+  return true;
+}
+
+/**
+ * Reads the ELF summary of a regular file of the tree: opened inside it (a FIFO or device is
+ * refused unopened), and only the parts readElfInfo needs, within the caps above; the rest of
+ * the buffer stays zero and is never looked at. A huge sparse file costs its few headers.
+ */
+function elfSummary(tree: string, rel: string): ElfSummary | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openInTree(tree, rel);
+    if (fd === undefined) return undefined;
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 4096));
+    if (!preadInto(fd, head, 0, head.length)) return undefined;
+    let ranges = elfRanges(head);
+    if (ranges !== undefined && 'needMore' in ranges) {
+      const r = ranges.needMore;
+      if (r.size > ELF_READ_CAP || r.offset + r.size > Math.min(size, ELF_SPAN_CAP)) return undefined;
+      const table = Buffer.alloc(r.size);
+      if (!preadInto(fd, table, r.offset, r.size)) return undefined;
+      ranges = elfRanges(head, table);
+      if (ranges !== undefined && 'needMore' in ranges) return undefined;
+    }
+    let buf: Buffer;
+    if (ranges === undefined) {
+      buf = Buffer.alloc(Math.min(size, ELF_READ_CAP));
+      if (!preadInto(fd, buf, 0, buf.length)) return undefined;
+    } else {
+      const end = Math.max(...ranges.map((r) => r.offset + r.size));
+      const total = ranges.reduce((n, r) => n + r.size, 0);
+      if (end > Math.min(size, ELF_SPAN_CAP) || total > ELF_READ_CAP) return undefined;
+      buf = Buffer.alloc(end);
+      for (const r of ranges) if (!preadInto(fd, buf, r.offset, r.size)) return undefined;
+    }
+    const info = readElfInfo(buf);
+    if ('error' in info) return undefined;
+    return {
+      machineName: info.machineName,
+      matchesHost: machineMatchesArch(info.machine, process.arch),
+      ...(info.abiTag && info.abiTag.osName === 'Linux' ? { minKernel: info.abiTag.kernel } : {}),
+    };
+  } catch {
+    return undefined; // InTreeError (not regular, a loop, …) or a read error: no ELF facts
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** Directories from / down to `p`, with owner and mode. */
@@ -133,25 +151,26 @@ export function hostShells(passwd = '/etc/passwd'): string[] {
 
 const LIBC_PLACES = ['lib/*/libc.so.6', 'usr/lib/*/libc.so.6', 'lib64/libc.so.6', 'usr/lib64/libc.so.6', 'lib/libc.so.6', 'usr/lib/libc.so.6'];
 
+/** The tree's C library, as a path inside the tree with every link resolved inside it. */
 function findLibc(tree: string): string | undefined {
   for (const pattern of LIBC_PLACES) {
     const [head, , tail] = pattern.split(/(\*)/);
     if (tail === undefined) {
-      const p = resolveInTree(tree, pattern);
-      if (p) return p;
+      const r = resolved(tree, pattern);
+      if (r) return r.inside;
       continue;
     }
-    const dir = resolveInTree(tree, head ?? '');
-    if (!dir) continue;
+    const dir = resolved(tree, head ?? '');
+    if (!dir || !dir.stat.isDirectory()) continue;
     let subdirs: string[] = [];
     try {
-      subdirs = fs.readdirSync(dir).sort();
+      subdirs = fs.readdirSync(dir.path).sort();
     } catch {
       continue;
     }
     for (const sub of subdirs) {
-      const p = resolveInTree(tree, path.join(path.relative(tree, dir), sub, tail.replace(/^\//, '')));
-      if (p) return p;
+      const r = resolved(tree, path.posix.join(dir.inside, sub, tail.replace(/^\//, '')));
+      if (r) return r.inside;
     }
   }
   return undefined;
@@ -179,38 +198,37 @@ export function gatherTree(name: string, configuredPath: string, planWarnings: r
   } catch {
     return { ...base, kind: 'missing' };
   }
-  const shPath = resolveInTree(real, 'bin/sh');
+  const shPath = resolved(real, 'bin/sh');
   let sh: TreeCheckFacts['sh'] = { state: 'missing' };
   if (shPath) {
-    const st = fs.statSync(shPath);
+    const st = shPath.stat;
     if (!st.isFile() || (st.mode & 0o111) === 0) sh = { state: 'not-executable' };
     else {
-      const elf = elfSummary(shPath);
+      const elf = elfSummary(real, 'bin/sh');
       sh = elf ? { state: 'ok', elf } : { state: 'script' };
     }
   }
   const identity: Record<string, { kind: string; target?: string }> = {};
   for (const f of IDENTITY_FILES) {
-    const p = path.join(real, 'etc', f);
     try {
-      const st = fs.lstatSync(p);
-      identity[f] = st.isSymbolicLink() ? { kind: 'symlink', target: fs.readlinkSync(p) } : { kind: st.isFile() ? 'file' : 'other' };
+      const r = resolveInTree(real, `etc/${f}`, { followLast: false, noLinks: true });
+      identity[f] = r === undefined ? { kind: 'missing' } : r.stat.isSymbolicLink() ? { kind: 'symlink', target: r.target ?? '' } : { kind: r.stat.isFile() ? 'file' : 'other' };
     } catch {
-      identity[f] = { kind: 'missing' };
+      identity[f] = { kind: 'other' }; // etc goes through a link or is not a directory
     }
   }
   const libcPath = findLibc(real);
-  const libcElf = libcPath ? elfSummary(libcPath) : undefined;
+  const libcElf = libcPath ? elfSummary(real, libcPath) : undefined;
   return {
     ...base,
     kind: isLink ? 'symlink' : 'dir',
     ...(isLink ? { symlinkTarget: fs.readlinkSync(configuredPath) } : {}),
     chain: chainOf(real),
-    hasOsRelease: resolveInTree(real, 'etc/os-release') !== undefined || resolveInTree(real, 'usr/lib/os-release') !== undefined,
+    hasOsRelease: resolved(real, 'etc/os-release') !== undefined || resolved(real, 'usr/lib/os-release') !== undefined,
     sh,
-    shells: hostShells().map((shell) => ({ shell, present: resolveInTree(real, shell) !== undefined })),
+    shells: hostShells().map((shell) => ({ shell, present: resolved(real, shell) !== undefined })),
     identity,
     ...(walkSetid ? countSetid(real) : { setuid: 0, setgid: 0 }),
-    ...(libcPath ? { libc: { path: '/' + path.relative(real, libcPath), ...(libcElf ? { elf: libcElf } : {}) } } : {}),
+    ...(libcPath ? { libc: { path: libcPath, ...(libcElf ? { elf: libcElf } : {}) } } : {}),
   };
 }

@@ -3,13 +3,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChosError } from '../errors.js';
-import { parseTreeConf } from '../config/chos-conf.js';
 import { OVERLAY_UNSAFE, planRoot } from '../plan/root-plan.js';
-import { hostFacts, readTreeFile, treeFacts } from '../prepare/facts.js';
+import { hostFacts, readTreeConf, treeFacts } from '../prepare/facts.js';
 import { type ConfigPaths, loadConfig, ownershipProblems } from '../prepare/load-config.js';
 import { type Finding, fromDiagnostic } from './findings.js';
 import { gatherTree } from './gather.js';
 import { checkTree } from './tree-check.js';
+import { treeOwnershipProblems } from '../prepare/tree-safety.js';
 
 /** The directories holding a config file must be root's and not writable by others either. */
 function parentProblems(file: string): Finding[] {
@@ -59,10 +59,19 @@ export function runCheck(paths: ConfigPaths, names: readonly string[]): Finding[
     if (OVERLAY_UNSAFE.test(real)) {
       findings.push({ subject: e.name, level: 'error', code: 'tree-path-unsafe', message: `the tree path holds ':', ',' or '\\', which overlayfs cannot take: ${real}`, hint: 'move or rename the tree', file: e.file ?? cfg.chosFile, line: e.line });
     }
-    const conf = parseTreeConf(readTreeFile(real, 'etc/chos.conf') ?? '', `${real}/etc/chos.conf`);
+    const conf = readTreeConf(real);
     findings.push(...conf.diagnostics.map((d) => ({ ...fromDiagnostic(d), subject: e.name })));
     const treeFindings = checkTree(gatherTree(e.name, e.path, fs.existsSync(real) ? planWarnings(e.name, real, cfg.sys.bindMounts) : []));
     findings.push(...treeFindings.map((f) => ({ ...f, file: e.file ?? cfg.chosFile, line: e.line })));
+    // The tree's own top-level directories (the tree directory itself is judged above, with its parents).
+    const unsafe = (cfg.sys.unsafeTrees ?? []).includes(e.name);
+    for (const why of fs.existsSync(real) ? treeOwnershipProblems(real).filter((w) => !w.startsWith(`${real} `)) : []) {
+      findings.push({
+        subject: e.name, level: unsafe ? 'warning' : 'error', code: 'tree-entry-unsafe', message: why,
+        hint: unsafe ? 'UNSAFE_TREES names it: setup mounts it anyway' : "make it root's alone (chown root:root, chmod go-w); setup refuses it until then",
+        file: e.file ?? cfg.chosFile, line: e.line,
+      });
+    }
   }
   return findings;
 }

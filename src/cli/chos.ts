@@ -13,6 +13,7 @@ import { readUserFile } from '../prepare/user-file.js';
 import { report } from './report.js';
 import { type Io, processIo } from './io.js';
 import { runCommand } from './run.js';
+import { escapeControl } from '../text/escape.js';
 
 export const CHOS_USAGE = `Usage: chos [COMMAND [ARG...]]
        chos --list | --which | --use NAME | --doctor [--json] | --version | --help
@@ -128,11 +129,12 @@ function list(io: Io): number {
   // The mark: what bin/chos would give; none (and a warning saying why) when it would refuse.
   const chosen = 'problem' in answer ? undefined : answer;
   if ('problem' in answer) io.err(`chos: warning: ${answer.message}\nhint: ${answer.hint}\n`);
+  // PRETTY_NAME and problems come from trees: printed with their control characters escaped.
   const rows = catalog.environments.map((e) => [
     chosen?.name === e.name ? '*' : ' ',
-    e.name,
-    e.aliasOf ? `-> ${e.aliasOf}` : e.path,
-    (e.prettyName ?? '') + (e.health === 'error' ? `  [FAILS CHECKS: ${e.problem ?? 'see chosctl check'}]` : ''),
+    escapeControl(e.name),
+    escapeControl(e.aliasOf ? `-> ${e.aliasOf}` : e.path),
+    escapeControl(e.prettyName ?? '') + (e.health === 'error' ? `  [FAILS CHECKS: ${escapeControl(e.problem ?? 'see chosctl check')}]` : ''),
   ]);
   if (!catalog.environments.some((e) => e.name === 'root')) rows.push([chosen?.name === 'root' ? '*' : ' ', 'root', '/', '(the host)']);
   const w1 = Math.max(4, ...rows.map((r) => (r[1] ?? '').length));

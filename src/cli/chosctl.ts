@@ -17,6 +17,7 @@ import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
 import { listCommand } from './list-command.js';
 import { misplacedOption } from './options.js';
 import { runCommandAsync } from './run.js';
+import { escapeControl } from '../text/escape.js';
 
 export const CHOSCTL_USAGE = `Usage: chosctl COMMAND [OPTION...]
 
@@ -246,7 +247,9 @@ function status(io: Io, runDir: string): number {
   const stale = isStale(catalog);
   io.out(`set up ${catalog.created ?? 'at an unknown time'} (${catalog.generation}) from ${catalog.configFile}`);
   io.out(stale ? ' — the file changed since: run chosctl setup\n' : '\n');
-  for (const e of catalog.environments) io.out(`  ${e.name}\t${e.aliasOf ? `-> ${e.aliasOf}` : e.path}\t${e.prettyName ?? ''}\n`);
+  for (const e of catalog.environments) {
+    io.out(`  ${escapeControl(e.name)}\t${escapeControl(e.aliasOf ? `-> ${e.aliasOf}` : e.path)}\t${escapeControl(e.prettyName ?? '')}\n`);
+  }
   return stale ? Exit.warnings : Exit.ok;
 }
 

@@ -1,4 +1,6 @@
 // Parser for a tree's own /etc/chos.conf (%ENV names kept by login shells, %BEH flags). Pure.
+// The file is the tree's, so untrusted: problems are reported by line number and kind, never
+// by quoting what the line holds.
 
 import { type Diagnostic, isBlank, isComment, numberedLines } from './diagnostic.js';
 import { isVariableName } from './names.js';
@@ -33,28 +35,28 @@ export function parseTreeConf(text: string, file: string): TreeConf {
       section = trimmed.slice(1).split(/\s/)[0] ?? '';
       if (section === 'ENV') keep ??= [];
       else if (section !== 'BEH') {
-        diagnostics.push({ file, line: no, severity: 'warning', message: `unknown section "%${section}": its lines are ignored` });
+        diagnostics.push({ file, line: no, severity: 'warning', message: 'unknown section: its lines are ignored' });
       }
       continue;
     }
     const words = trimmed.split(/\s+/);
     if (section === 'ENV') {
-      for (const w of words) {
+      for (const [i, w] of words.entries()) {
         if (!isVariableName(w)) {
-          diagnostics.push({ file, line: no, severity: 'error', message: `%ENV: "${w}" is not a variable name` });
+          diagnostics.push({ file, line: no, severity: 'error', message: `%ENV: word ${i + 1} is not a variable name` });
         } else if (!keep?.includes(w)) {
           keep?.push(w);
         }
       }
     } else if (section === 'BEH') {
-      for (const w of words) {
+      for (const [i, w] of words.entries()) {
         if (w === 'BASHLOGIN') bashLogin = true;
         else if (!KNOWN_FLAGS.has(w)) {
-          diagnostics.push({ file, line: no, severity: 'warning', message: `%BEH: unknown flag "${w}" is ignored` });
+          diagnostics.push({ file, line: no, severity: 'warning', message: `%BEH: word ${i + 1} is not a known flag and is ignored` });
         }
       }
     } else if (section === undefined) {
-      diagnostics.push({ file, line: no, severity: 'warning', message: `line outside any section is ignored: "${trimmed}"` });
+      diagnostics.push({ file, line: no, severity: 'warning', message: 'line outside any section is ignored' });
     }
   }
   return { keepEnv: keep ?? DEFAULT_KEEP_ENV, bashLogin, diagnostics };

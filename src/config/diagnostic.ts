@@ -1,6 +1,8 @@
 // Config problems as data: every parser collects them all (for `chosctl check`) instead of
 // stopping at the first. Pure.
 
+import { escapeControl } from '../text/escape.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface Diagnostic {
@@ -12,15 +14,16 @@ export interface Diagnostic {
   readonly hint?: string;
 }
 
+/** One diagnostic for a person; file, message and hint with their control characters escaped. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}` : d.file;
-  return `${where}: ${d.severity}: ${d.message}` + (d.hint ? `\n  hint: ${d.hint}` : '');
+  const where = d.line > 0 ? `${escapeControl(d.file)}:${d.line}` : escapeControl(d.file);
+  return `${where}: ${d.severity}: ${escapeControl(d.message)}` + (d.hint ? `\n  hint: ${escapeControl(d.hint)}` : '');
 }
 
 /** The same without the severity, for a caller that prints it in its own prefix. */
 export function describeDiagnostic(d: Diagnostic): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}` : d.file;
-  return `${where}: ${d.message}` + (d.hint ? `\nhint: ${d.hint}` : '');
+  const where = d.line > 0 ? `${escapeControl(d.file)}:${d.line}` : escapeControl(d.file);
+  return `${where}: ${escapeControl(d.message)}` + (d.hint ? `\nhint: ${escapeControl(d.hint)}` : '');
 }
 
 export function hasErrors(ds: readonly Diagnostic[]): boolean {

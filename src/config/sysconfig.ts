@@ -13,6 +13,8 @@ export interface SysConfig {
   readonly bindMounts: readonly string[];
   /** ENTRY=: how users enter (see ENTRY_MODES); absent means the default, "userns". */
   readonly entry?: EntryMode;
+  /** UNSAFE_TREES: environments setup prepares although root does not own their tree, or others may write it. */
+  readonly unsafeTrees?: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -58,6 +60,7 @@ export function parseSysConfig(text: string, file: string): SysConfig {
   let chosFile: string | undefined;
   let bindMounts: string[] = [];
   let entry: EntryMode | undefined;
+  let unsafeTrees: string[] | undefined;
   for (const { no, text: line } of numberedLines(text)) {
     if (isBlank(line) || isComment(line)) continue;
     const m = ASSIGNMENT.exec(line);
@@ -95,6 +98,8 @@ export function parseSysConfig(text: string, file: string): SysConfig {
           bindMounts.push(norm);
         }
       }
+    } else if (name === 'UNSAFE_TREES') {
+      unsafeTrees = parsed.value.split(/\s+/).filter((w) => w !== '');
     } else if (name === 'CHOS') {
       const norm = normalisePath(parsed.value);
       if (norm === undefined) {
@@ -117,5 +122,5 @@ export function parseSysConfig(text: string, file: string): SysConfig {
       diagnostics.push({ file, line: no, severity: 'warning', message: `unknown variable "${name}" is ignored` });
     }
   }
-  return { ...(chosFile ? { chosFile } : {}), bindMounts, ...(entry ? { entry } : {}), diagnostics };
+  return { ...(chosFile ? { chosFile } : {}), bindMounts, ...(entry ? { entry } : {}), ...(unsafeTrees ? { unsafeTrees } : {}), diagnostics };
 }

@@ -23,7 +23,8 @@ export type InTreeFailure =
   | 'too-many-links' // more than MAX_LINKS symbolic links
   | 'too-large' // the file is larger than the cap
   | 'host-path' // a link leads to the host through /local where this read does not allow it
-  | 'unreadable'; // the kernel refused (EACCES, EIO, …)
+  | 'unreadable' // the kernel refused (EACCES, EIO, …)
+  | 'link'; // a symbolic link where `noLinks` allows none
 
 /** Why a file of a tree could not be read; the message names the path inside the tree, never content. */
 export class InTreeError extends Error {
@@ -45,6 +46,11 @@ export interface InTreeOptions {
    * Anything else under /local resolves inside the tree, as it would for a tree without /local.
    */
   readonly hostFiles?: readonly string[];
+  /**
+   * Refuse (InTreeError 'link') any symbolic link before the last component, and at the last
+   * one too when it is followed: for paths root mounts on or from, where no link may be.
+   */
+  readonly noLinks?: boolean;
 }
 
 export interface Resolved {
@@ -53,6 +59,8 @@ export interface Resolved {
   /** Its path inside the tree after resolution, starting with "/". */
   readonly inside: string;
   readonly stat: fs.Stats;
+  /** The link's target, when the object reached is a symbolic link (followLast false). */
+  readonly target?: string;
 }
 
 function errnoOf(e: unknown): string | undefined {
@@ -110,6 +118,7 @@ function walk<T>(
         throw new InTreeError('unreadable', rel, `"${rel}" cannot be looked up (${errnoOf(e) ?? 'error'})`);
       }
       if (st.isSymbolicLink() && (!last || followLast)) {
+        if (opts.noLinks) throw new InTreeError('link', rel, `"${rel}" goes through a symbolic link`);
         if (++links > MAX_LINKS) throw new InTreeError('too-many-links', rel, `"${rel}" goes through more than ${MAX_LINKS} symbolic links`);
         const target = fs.readlinkSync(via);
         const host = hostTarget(target, opts.hostFiles);
@@ -145,7 +154,12 @@ function walk<T>(
  * returned path is only as good as the moment it was made: to read, use openInTree/readInTree.
  */
 export function resolveInTree(root: string, rel: string, opts: InTreeOptions & { followLast?: boolean } = {}): Resolved | undefined {
-  return walk(root, rel, opts, (_via, st, inside, base) => ({ path: path.join(base, ...inside), inside: '/' + inside.join('/'), stat: st }));
+  return walk(root, rel, opts, (via, st, inside, base) => ({
+    path: path.join(base, ...inside),
+    inside: '/' + inside.join('/'),
+    stat: st,
+    ...(st.isSymbolicLink() ? { target: fs.readlinkSync(via) } : {}),
+  }));
 }
 
 /** "/local/X" → "/X" when "/X" is one of the allowed host files, else undefined. */

@@ -15,12 +15,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeDiagnostic, hasErrors, type Diagnostic } from '../config/index.js';
-import { parseTreeConf } from '../config/chos-conf.js';
 import { DEFAULT_NAME, ROOT_NAME } from '../config/names.js';
 import { takeLock } from '../state/lock.js';
 import { atPath, ChosError } from '../errors.js';
 import { OVERLAY_UNSAFE, planRoot, renderLaunchVars, renderSetupScript, shQuote } from '../plan/index.js';
-import { hostFacts, prettyName, readTreeFile, treeFacts } from './facts.js';
+import { hostFacts, prettyName, readTreeConf, treeFacts } from './facts.js';
 import { checkTree } from '../checks/tree-check.js';
 import { gatherTree } from '../checks/gather.js';
 import { type Level, worst } from '../checks/findings.js';
@@ -28,6 +27,9 @@ import { type ConfigPaths, configStamp, loadConfig } from './load-config.js';
 import { applyHelperMode, helperPath, writeEntryData } from './entry-mode.js';
 import { entryMode } from '../config/index.js';
 import { isMountPoint, mountsUnder, unmountAndRemove } from './mounts.js';
+import { jsonForTerminal } from '../text/json.js';
+import { escapeControl } from '../text/escape.js';
+import { treeOwnershipProblems, treePathsOf, verifyTreePaths } from './tree-safety.js';
 
 export const DEFAULT_RUN_DIR = '/run/chos';
 
@@ -69,7 +71,8 @@ export interface SetupResult {
 function sh(script: string, what: string): void {
   const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) {
-    const detail = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join('; ');
+    // mount(8) names paths whose last parts come from a tree's directory listing: escaped.
+    const detail = escapeControl((r.stderr || r.stdout || '').trim().split('\n').slice(-3).join('; '));
     throw new ChosError('setup-failed', `${what} failed: ${detail || `exit status ${String(r.status)}`}`);
   }
 }
@@ -121,6 +124,15 @@ export function setup(opts: SetupOptions): SetupResult {
       problems.push({ file: e.file ?? cfg.chosFile, line: e.line, severity: 'error', message: `tree path of "${e.name}" holds ':', ',' or '\\', which overlayfs cannot take: ${real}` });
     } else {
       trees.set(e.name, real);
+      // Mounts are made from and on paths inside the tree: only root may be able to change it.
+      if (!(cfg.sys.unsafeTrees ?? []).includes(e.name)) {
+        for (const why of treeOwnershipProblems(real)) {
+          problems.push({
+            file: e.file ?? cfg.chosFile, line: e.line, severity: 'error', message: `tree of "${e.name}": ${why}`,
+            hint: `make it root's alone (chown root:root, chmod go-w), or accept the risk: UNSAFE_TREES="${e.name}" in the sysconfig file`,
+          });
+        }
+      }
     }
   }
   if (hasErrors(problems)) {
@@ -136,13 +148,13 @@ export function setup(opts: SetupOptions): SetupResult {
   const generation = `gen-${Date.now()}-${process.pid}`;
   const genDir = path.join(runDir, generation);
   const host = hostFacts(cfg.sys.bindMounts);
-  const scripts: Array<{ name: string; script: string }> = [];
+  const scripts: Array<{ name: string; script: string; tree?: string; treePaths?: string[] }> = [];
   const environments: CatalogEntry[] = [];
   const envFiles = new Map<string, string>();
   const layerWork: Array<() => void> = [];
 
   // The host keeps its own /etc/chos.conf (%ENV) for login shells, as a tree does.
-  const hostConf = parseTreeConf(readTreeFile('/', 'etc/chos.conf') ?? '', '/etc/chos.conf');
+  const hostConf = readTreeConf('/');
   warnings.push(...hostConf.diagnostics.map(describeDiagnostic));
   const hostVars = renderLaunchVars({ root: '/', keep: hostConf.keepEnv, bashLogin: hostConf.bashLogin, helper });
   // "root" always exists, configured or not.
@@ -157,8 +169,7 @@ export function setup(opts: SetupOptions): SetupResult {
     }
     const treePath = trees.get(e.name);
     if (treePath === undefined) continue;
-    const confText = readTreeFile(treePath, 'etc/chos.conf');
-    const conf = parseTreeConf(confText ?? '', `${treePath}/etc/chos.conf`);
+    const conf = readTreeConf(treePath);
     warnings.push(...conf.diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic));
     if (hasErrors(conf.diagnostics)) {
       throw new ChosError('config-syntax', conf.diagnostics.filter((d) => d.severity === 'error').map(describeDiagnostic).join('\n'), {
@@ -189,7 +200,7 @@ export function setup(opts: SetupOptions): SetupResult {
         }
       }
     });
-    scripts.push({ name: e.name, script: renderSetupScript(plan.ops) });
+    scripts.push({ name: e.name, script: renderSetupScript(plan.ops), tree: treePath, treePaths: treePathsOf(plan.ops, treePath, root) });
     const findings = checkTree(gatherTree(e.name, e.path, plan.warnings, false));
     const problem = findings.find((x) => x.level === 'error') ?? findings.find((x) => x.level === 'warning');
     environments.push({
@@ -230,7 +241,10 @@ export function setup(opts: SetupOptions): SetupResult {
       fs.mkdirSync(layersDir, { mode: 0o755 });
       sh(`mount -t tmpfs -o mode=0755,nosuid,nodev chos-layers ${shQuote(layersDir)}`, 'mounting the overlay layers');
       for (const w of layerWork) w();
-      for (const x of scripts) sh(x.script, `preparing "${x.name}"`);
+      for (const x of scripts) {
+        if (x.tree !== undefined) verifyTreePaths(x.name, x.tree, x.treePaths ?? []);
+        sh(x.script, `preparing "${x.name}"`);
+      }
       // atPath: a full run directory is reported with the file that did not fit.
       for (const [name, vars] of envFiles) {
         const file = path.join(genDir, 'env', name);
@@ -238,7 +252,7 @@ export function setup(opts: SetupOptions): SetupResult {
       }
       if (helper !== undefined) writeEntryData(genDir, entryTargets);
       const catalogFile = path.join(genDir, 'catalog.json');
-      atPath(catalogFile, () => fs.writeFileSync(catalogFile, JSON.stringify(catalog, null, 2) + '\n', { mode: 0o644 }));
+      atPath(catalogFile, () => fs.writeFileSync(catalogFile, jsonForTerminal(catalog) + '\n', { mode: 0o644 }));
       const tmp = path.join(runDir, `.current-${process.pid}`);
       fs.rmSync(tmp, { force: true });
       fs.symlinkSync(generation, tmp);

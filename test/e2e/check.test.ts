@@ -9,11 +9,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, TREES, USER, cannotRun, chos, chosctl, ensureWorld, userEnv, userInfo,
+  BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, SITE_DIR, SYSCONFIG, TREES, USER, cannotRun, chos, chosctl, ensureWorld, userEnv, userInfo,
   writeConfig,
 } from './harness.js';
 
 const skip = cannotRun();
+/** setup refuses the world-writable tree unless the administrator accepts it (UNSAFE_TREES). */
+const BROKEN_SYSCONFIG = `BINDMOUNT="${SITE_DIR}"\nUNSAFE_TREES="writable"\n`;
 const BROKEN = path.join(path.dirname(TREES), 'broken');
 const SOURCE = path.join(TREES, 'bookworm');
 
@@ -73,7 +75,7 @@ describe('chosctl check', { skip }, () => {
   before(() => {
     ensureWorld();
     trees = buildBroken();
-    writeConfig(`${BASE_CONFIG}${Object.entries(trees).map(([n, p]) => `${n}:${p}`).join('\n')}\n`);
+    writeConfig(`${BASE_CONFIG}${Object.entries(trees).map(([n, p]) => `${n}:${p}`).join('\n')}\n`, BROKEN_SYSCONFIG);
   });
   after(() => {
     writeConfig(BASE_CONFIG);
@@ -140,7 +142,7 @@ describe('chosctl check', { skip }, () => {
     assert.equal(r.status, 3);
     const lines = r.json.findings.filter((f) => f.subject === 'config').map((f) => `${f.line ?? 0}:${f.level}`);
     assert.deepEqual(lines, ['2:error', '3:warning', '6:error', '7:error']);
-    writeConfig(`${BASE_CONFIG}${Object.entries(trees).map(([n, p]) => `${n}:${p}`).join('\n')}\n`);
+    writeConfig(`${BASE_CONFIG}${Object.entries(trees).map(([n, p]) => `${n}:${p}`).join('\n')}\n`, BROKEN_SYSCONFIG);
   });
 
   it('reports a config file owned by a user', () => {

@@ -12,6 +12,7 @@ import {
   MAX_HEADERS,
   MAX_NOTES,
   compareKernel,
+  elfRanges,
   isElfError,
   machineMatchesArch,
   parseKernelRelease,
@@ -753,4 +754,33 @@ test("the host's glibc carries a Linux ABI tag and matches process.arch", () => 
   assert.equal(r.abiTag.osName, 'Linux');
   assert.ok(r.abiTag.kernel[0] >= 2, `kernel ${r.abiTag.kernel.join('.')} in ${path}`);
   assert.ok(machineMatchesArch(r.machine, process.arch), `${path} is ${r.machineName}, process.arch is ${process.arch}`);
+});
+
+test("elfRanges names the parts readElfInfo reads: with only them read, the host's glibc gives the same answer", (t) => {
+  const path = hostLibc();
+  if (path === undefined) {
+    t.skip('no glibc libc.so.6 on this host (musl or an unusual layout)');
+    return;
+  }
+  const whole = fs.readFileSync(path);
+  const ranges = elfRanges(whole.subarray(0, 4096));
+  assert.ok(Array.isArray(ranges), 'the program header table lies in the first 4 KiB');
+  const end = Math.max(...ranges.map((r) => r.offset + r.size));
+  const sparse = Buffer.alloc(end);
+  for (const r of ranges) whole.copy(sparse, r.offset, r.offset, r.offset + r.size);
+  assert.ok(ranges.reduce((n, r) => n + r.size, 0) < 16384, 'a few KiB, not the library');
+  assert.deepEqual(readElfInfo(sparse), readElfInfo(whole));
+});
+
+test('elfRanges: not ELF, or no program headers, is undefined; a table beyond the head asks for it', () => {
+  assert.equal(elfRanges(Buffer.from('#!/bin/sh\n')), undefined);
+  const buf = buildElf({ cls: 64, le: true, machine: 62, segments: [seg(PT_NOTE, abiTag(true, 4, 7, [1, 2, 3]))] });
+  const all = elfRanges(buf);
+  assert.ok(Array.isArray(all));
+  assert.equal(all.length, 3);
+  const head = buf.subarray(0, 64);
+  const more = elfRanges(head);
+  assert.ok(more !== undefined && !Array.isArray(more) && 'needMore' in more);
+  const tab = buf.subarray(more.needMore.offset, more.needMore.offset + more.needMore.size);
+  assert.deepEqual(elfRanges(head, tab), all);
 });

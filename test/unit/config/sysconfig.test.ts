@@ -313,3 +313,11 @@ describe('parseSysConfig: ENTRY', () => {
     assert.equal(entryMode(parse('ENTRY=setuid\n')), 'setuid');
   });
 });
+
+describe('parseSysConfig: UNSAFE_TREES', () => {
+  test('names the environments, separated by blanks; absent means none', () => {
+    assert.deepEqual(parseSysConfig('UNSAFE_TREES="lab  scratch"\n', '/s').unsafeTrees, ['lab', 'scratch']);
+    assert.equal(parseSysConfig('BINDMOUNT=/x\n', '/s').unsafeTrees, undefined);
+    assert.deepEqual(parseSysConfig('UNSAFE_TREES=lab\n', '/s').diagnostics, []);
+  });
+});
