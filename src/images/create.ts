@@ -13,7 +13,7 @@ import { dropInDir, loadConfig } from '../prepare/load-config.js';
 import { unmountAndRemove } from '../prepare/mounts.js';
 import { lockName } from './lock.js';
 import { type OpenDir, checkStore, closeDir, openDir, removeDirIn, via } from './store.js';
-import { RUN_TAG_ENV, killTagged, ownTag, ownedByOtherLiveRun, tagAlive, tagOfName, tagOfTemporary } from './owner.js';
+import { RUN_TAG_ENV, killTagged, ownTag, ownedByOtherLiveRun, sleepSync, tagAlive, tagOfName, tagOfTemporary } from './owner.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
 import { type Compression, compressionOf, streamArchive } from './stream.js';
 import { Meter, type ProgressFn } from './progress.js';
@@ -165,7 +165,7 @@ function spawnLogged(cmd: string, args: string[], what: string, onSpawn: (kill: 
 function testPause(step: string): void {
   if (process.env['CHOS_TEST_PAUSE'] !== step) return;
   fs.writeSync(1, `chosctl: test pause at ${step}\n`);
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+  sleepSync(60_000);
 }
 
 /** Removes a staging directory, unmounting first what a killed debootstrap left mounted in it. */
