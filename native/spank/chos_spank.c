@@ -318,6 +318,27 @@ static int enter_root(const char *name, int *unknown)
 }
 
 /*
+ * A command name Slurm could not find on the host (srun leaves it bare, as with --export=NONE)
+ * is looked up in the job's PATH inside the environment, else in the usual directories.
+ */
+static int search_path(spank_t sp, char **argv)
+{
+	char pathvar[4096], *dir, *save = NULL, *cand;
+	if (spank_getenv(sp, "PATH", pathvar, sizeof pathvar) != ESPANK_SUCCESS || pathvar[0] == '\0')
+		snprintf(pathvar, sizeof pathvar, "%s", "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(pathvar, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
+		if (dir[0] != '/' || asprintf(&cand, "%s/%s", dir, argv[0]) < 0)
+			continue;
+		if (access(cand, X_OK) == 0) {
+			argv[0] = cand; /* the forked task's own array, which Slurm executes */
+			return 0;
+		}
+		free(cand);
+	}
+	return 0; /* Slurm reports the command as not found */
+}
+
+/*
  * After the chroot: the working directory if it exists inside, else HOME, else /. A batch script
  * lives in slurmd's spool directory on the host: it is run through /local, the host's root that
  * every environment has, after checking that both names lead to the same file.
@@ -332,7 +353,7 @@ static int settle(spank_t sp, const char *cwd, const struct stat *script, char *
 				return refuse("error: cannot change to / inside the environment: %s", strerror(errno));
 	}
 	if (script == NULL)
-		return 0;
+		return argv != NULL && argv[0] != NULL && strchr(argv[0], '/') == NULL ? search_path(sp, argv) : 0;
 	if (asprintf(&local, "/local%s", argv[0]) < 0)
 		return refuse("error: out of memory");
 	if (stat(local, &st) != 0 || st.st_dev != script->st_dev || st.st_ino != script->st_ino) {

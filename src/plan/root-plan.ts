@@ -171,6 +171,8 @@ export function planRoot(input: RootPlanInput): RootPlan {
   if (hasUsr && tree.usrLocalBin === 'dir') {
     const layer = join(input.layers, 'usr-local-bin');
     layerFiles.push({ kind: 'copy', path: join(layer, 'chos'), from: input.launcher });
+    // Slurm's client commands: the tree's own when it has them, else a clear message (docs/slurm.md).
+    for (const c of ['srun', 'sbatch', 'salloc']) layerFiles.push({ kind: 'copy', path: join(layer, c), from: `${input.launcher.slice(0, input.launcher.lastIndexOf('/') + 1)}chos-slurm-shim` });
     ops.push({ op: 'overlay', lower: [layer, join(tree.path, 'usr/local/bin')], dst: at('usr/local/bin') });
   } else {
     warnings.push(`"${input.name}" has no /usr/local/bin directory: chos will not be on the PATH inside`);

@@ -6,17 +6,21 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { USER, WORLD, run, userEnv } from './harness.js';
+import { SITE_DIR, USER, WORLD, run, userEnv } from './harness.js';
 
 export const SLURM = path.join(WORLD, 'slurm');
-export const SLURM_CONF = path.join(SLURM, 'etc', 'slurm.conf');
-export const PLUGSTACK = path.join(SLURM, 'etc', 'plugstack.conf');
-export const MUNGE_SOCKET = path.join(SLURM, 'munge', 'munge.socket.2');
+// The config and munge's socket live in the site directory, which every environment binds
+// (BINDMOUNT): srun inside a job reaches them at the same paths, as a site's /etc/slurm and
+// /run/munge must be. Spool and state stay in the world: batch scripts are reached via /local.
+const SITE_SLURM = path.join(SITE_DIR, 'slurm');
+export const SLURM_CONF = path.join(SITE_SLURM, 'etc', 'slurm.conf');
+export const PLUGSTACK = path.join(SITE_SLURM, 'etc', 'plugstack.conf');
+export const MUNGE_SOCKET = path.join(SITE_SLURM, 'munge', 'munge.socket.2');
 export const SPOOL = path.join(SLURM, 'spool');
 const STATE = path.join(SLURM, 'state');
 const LOG = path.join(SLURM, 'log');
 const PIDS = {
-  munged: path.join(SLURM, 'munge', 'munged.pid'),
+  munged: path.join(SLURM, 'munged.pid'),
   slurmctld: path.join(SLURM, 'slurmctld.pid'),
   slurmd: path.join(SLURM, 'slurmd.pid'),
 } as const;
@@ -121,9 +125,9 @@ export function writePlugstack(text: string): void {
 /** Starts (or restarts) the whole cluster with `plugstack`; throws with the daemons' logs. */
 export function startCluster(plugstack: string): void {
   stopCluster();
-  for (const d of [STATE, SPOOL, LOG, path.dirname(MUNGE_SOCKET)]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+  for (const d of [STATE, SPOOL, LOG, path.dirname(MUNGE_SOCKET), path.dirname(SLURM_CONF)]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
   fs.chmodSync(SLURM, 0o755);
-  const key = path.join(SLURM, 'munge', 'munge.key');
+  const key = path.join(SLURM, 'munge.key');
   if (!fs.existsSync(key)) {
     const r = run('mungekey', ['--create', '--keyfile', key]);
     if (r.status !== 0) fail(`mungekey failed: ${r.stderr}`);
@@ -134,7 +138,7 @@ export function startCluster(plugstack: string): void {
   writePlugstack(plugstack);
   const m = run('munged', [
     '--force', `--socket=${MUNGE_SOCKET}`, `--key-file=${key}`, `--pid-file=${PIDS.munged}`,
-    `--log-file=${path.join(LOG, 'munged.log')}`, `--seed-file=${path.join(SLURM, 'munge', 'seed')}`,
+    `--log-file=${path.join(LOG, 'munged.log')}`, `--seed-file=${path.join(SLURM, 'munge.seed')}`,
   ]);
   if (m.status !== 0) fail(`munged failed: ${m.stderr}`);
   if (!poll(10_000, () => fs.existsSync(MUNGE_SOCKET))) fail('munged did not make its socket');

@@ -22,6 +22,8 @@ const ROOT = '/run/chos/gen-1/roots/el9';
 const LAYERS = '/run/chos/gen-1/layers/el9';
 const TREE = '/srv/el9';
 const LAUNCHER = '/usr/lib/chos/bin/chos';
+// srun, sbatch, salloc: the tree's own Slurm client, else a clear message (bin/chos-slurm-shim).
+const SLURM_SHIMS = ['srun', 'sbatch', 'salloc'].map((c) => ({ kind: 'copy', path: `${LAYERS}/usr-local-bin/${c}`, from: `${LAUNCHER.slice(0, LAUNCHER.lastIndexOf('/') + 1)}chos-slurm-shim` }));
 const MARKER = "here='el9'\nkeep='USER'\nbashlogin=0\n";
 
 const at = (rel: string): string => `${ROOT}/${rel}`;
@@ -160,6 +162,7 @@ describe('planRoot: a whole plan', () => {
       { kind: 'symlink', path: `${LAYERS}/etc/group`, target: '/local/etc/group' },
       { kind: 'symlink', path: `${LAYERS}/etc/resolv.conf`, target: '/local/etc/resolv.conf' },
       { kind: 'copy', path: `${LAYERS}/usr-local-bin/chos`, from: LAUNCHER },
+      ...SLURM_SHIMS,
     ]);
     assert.deepEqual(plan.warnings, []);
   });
@@ -389,7 +392,7 @@ describe('planRoot: chos at /usr/local/bin', () => {
       const lbOps = plan.ops.filter((o) => o.op === 'overlay' && o.dst === at('usr/local/bin'));
       if (overlaid) {
         assert.deepEqual(lbOps, [overlay([`${LAYERS}/usr-local-bin`, `${TREE}/usr/local/bin`], at('usr/local/bin'))]);
-        assert.deepEqual(plan.layerFiles, [{ kind: 'copy', path: `${LAYERS}/usr-local-bin/chos`, from: LAUNCHER }]);
+        assert.deepEqual(plan.layerFiles, [{ kind: 'copy', path: `${LAYERS}/usr-local-bin/chos`, from: LAUNCHER }, ...SLURM_SHIMS]);
         assert.deepEqual(plan.warnings, []);
         // After the tree's usr is mounted, before the host mounts.
         const i = plan.ops.indexOf(lbOps[0] as RootOp);
