@@ -35,9 +35,9 @@ function write(file: string, text: string, mode = 0o644): void {
 }
 
 function slurmConf(): string {
-  return `# chos e2e test cluster (generated)
+  return `# chos e2e test cluster (generated). Addresses are given: trees without /etc/hosts cannot resolve the node's name.
 ClusterName=chose2e
-SlurmctldHost=${NODE}
+SlurmctldHost=${NODE}(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort=${String(BASE_PORT)}
@@ -66,7 +66,7 @@ PlugStackConfig=${PLUGSTACK}
 ReturnToService=2
 KillWait=2
 MessageTimeout=20
-NodeName=${NODE} CPUs=2 State=UNKNOWN
+NodeName=${NODE} NodeAddr=127.0.0.1 CPUs=2 State=UNKNOWN
 PartitionName=debug Nodes=${NODE} Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 `;
 }
