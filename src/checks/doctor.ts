@@ -9,6 +9,7 @@ import { type Catalog, isStale, readCatalog } from '../prepare/setup.js';
 import { userFileChoice } from '../select/select.js';
 import { readUserFile } from '../prepare/user-file.js';
 import type { Finding } from './findings.js';
+import { slurmFindings } from './slurm-doctor.js';
 
 function readNumber(file: string): number | undefined {
   try {
@@ -116,5 +117,5 @@ export function userFileFindings(home: string | undefined, catalog: Catalog | un
 export function runDoctor(o: DoctorOptions): Finding[] {
   const host = hostFindings();
   const { findings, catalog } = setupFindings(o.runDir);
-  return [...host, ...findings, ...(catalog ? probeFindings(o, catalog) : []), ...userFileFindings(o.home, catalog)];
+  return [...host, ...findings, ...(catalog ? probeFindings(o, catalog) : []), ...userFileFindings(o.home, catalog), ...slurmFindings(o.env)];
 }

@@ -254,15 +254,15 @@ describe('Slurm: user mode', { skip }, () => {
     assert.match(b2.out, /chos: error: unknown environment "nope"/);
   });
 
-  test('a node where the plugin is missing fails the step (required)', () => {
+  test('a node where the plugin is missing runs nothing (required: slurmd refuses to start)', () => {
     // The client reads a good plugin stack; the node's names a plugin that is not there.
     const clientDir = path.join(SLURM, 'client');
     fs.mkdirSync(clientDir, { recursive: true, mode: 0o755 });
     fs.writeFileSync(path.join(clientDir, 'plugstack.conf'), line('user'));
     fs.writeFileSync(path.join(clientDir, 'slurm.conf'), fs.readFileSync(SLURM_CONF, 'utf8').replace(/^PlugStackConfig=.*$/m, `PlugStackConfig=${clientDir}/plugstack.conf`));
-    restartSlurmd(line('user', path.join(SITE_DIR, 'slurm', 'lib', 'absent.so')));
     try {
-      const r = srun(['--chos=debian11', 'touch', '/tmp/chos-slurm-no-plugin'], { env: { SLURM_CONF: path.join(clientDir, 'slurm.conf') } });
+      assert.throws(() => restartSlurmd(line('user', path.join(SITE_DIR, 'slurm', 'lib', 'absent.so'))), /absent\.so/);
+      const r = srun(['--immediate=5', '--chos=debian11', 'touch', '/tmp/chos-slurm-no-plugin'], { env: { SLURM_CONF: path.join(clientDir, 'slurm.conf') } });
       assert.notEqual(r.status, 0);
       assert.ok(!fs.existsSync('/tmp/chos-slurm-no-plugin'));
     } finally {
