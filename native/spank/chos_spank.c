@@ -415,7 +415,9 @@ static int task_enter(spank_t sp, int privileged)
 				return FAIL;
 			if (r != 0)
 				return refuse("error: unknown environment \"%s\" (from %s); hint: run 'chos --list' to see the environments", name, from);
-			chosen = "root"; /* no choice and no default: the host */
+			chosen = "root"; /* no choice and no default: the host (back where the task was) */
+			if (settle(sp, cwd, NULL, NULL) != 0)
+				return FAIL;
 			return spank_setenv(sp, "CHOS", chosen, 1) == ESPANK_SUCCESS ? 0 : refuse("error: cannot set CHOS");
 		}
 		if (settle(sp, cwd, step == SLURM_BATCH_SCRIPT ? &script : NULL, argv) != 0)

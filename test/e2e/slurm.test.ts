@@ -298,6 +298,12 @@ describe('Slurm: root mode', { skip }, () => {
     userFile('.chos', 'debian13\n');
     assert.match(srun(['cat', '/etc/debian_version']).stdout, /^13\.\d+\n$/);
     clearChosFile();
+    const u = userInfo();
+    const wd = path.join(u.home, 'root-mode dir');
+    fs.mkdirSync(wd, { recursive: true });
+    fs.chownSync(wd, u.uid, u.gid);
+    const w = srun(['sh', '-c', 'pwd; cat /etc/debian_version'], { cwd: wd, env: { CHOS: 'debian11' } });
+    assert.match(w.stdout, new RegExp(`^${wd}\n11\\.`), w.stderr);
   });
 
   test('hostile ~/.chos and CHOS: no link followed as root, no content disclosed, no hang', () => {
