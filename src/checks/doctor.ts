@@ -10,6 +10,7 @@ import { DEFAULT_NAME } from '../config/names.js';
 import { readUserFile } from '../prepare/user-file.js';
 import type { Finding } from './findings.js';
 import { entryModeFindings, generationHelper } from './entry-mode-check.js';
+import { slurmFindings } from './slurm-doctor.js';
 
 function readNumber(file: string): number | undefined {
   try {
@@ -164,5 +165,8 @@ export function runDoctor(o: DoctorOptions): Finding[] {
     ? { subject: f.subject, level: 'ok', code: f.code, message: `${f.message} (not needed with ENTRY="setuid")` }
     : f);
   const { findings, catalog } = setupFindings(o.runDir);
-  return [...host, ...findings, ...entryModeFindings(o.runDir), ...(catalog ? probeFindings(o, catalog) : []), ...userFileFindings(o.home, catalog)];
+  return [
+    ...host, ...findings, ...entryModeFindings(o.runDir), ...(catalog ? probeFindings(o, catalog) : []),
+    ...userFileFindings(o.home, catalog), ...slurmFindings(o.env),
+  ];
 }

@@ -14,6 +14,7 @@ import { DEFAULT_STORE, pruneStore, remove } from '../images/create.js';
 import { createCommand } from './create-command.js';
 import { loadConfig } from '../prepare/load-config.js';
 import { DROP_IN, installSshdConfig, renderSshdConfig } from './sshd-config.js';
+import { DEFAULT_PLUGIN, installSlurmConfig, parseMode, plugstackPath, renderPlugstackLine } from './slurm-config.js';
 import { listCommand } from './list-command.js';
 import { misplacedOption } from './options.js';
 import { runCommandAsync } from './run.js';
@@ -66,6 +67,10 @@ Commands:
              print the sshd configuration that puts ssh, scp, sftp and rsync sessions into the
              user's chosen environment; with --install write it to
              /etc/ssh/sshd_config.d/chos.conf and check it with sshd -t. Then reload sshd.
+  slurm-config
+             print the plugstack.conf line that loads chos's Slurm plugin (--mode user|root,
+             --plugin PATH); with --install write it into the plugstack.conf beside the
+             slurm.conf named by SLURM_CONF (else /etc/slurm), replacing an earlier chos line.
   help       print this help;  version  print the version
 
 Options:
@@ -76,7 +81,10 @@ Options:
   --json             (check, doctor) print the findings as JSON; (list) the rows
   --group GROUP      (sshd-config) move only members of GROUP (default: every user but root)
   --login PATH       (sshd-config) chos-login as sshd should run it (default: this installation's)
-  --install          (sshd-config) write and check the drop-in
+  --install          (sshd-config) write and check the drop-in; (slurm-config) write plugstack.conf
+  --mode MODE        (slurm-config) user (a user namespace, default) or root (entered before Slurm
+                     drops to the user)
+  --plugin PATH      (slurm-config) the plugin (default /usr/local/lib/chos/chos_spank.so)
   --store DIR        (create, update, remove, setup) where created trees live (default
                      $CHOS_STORE, else /var/lib/chos/envs; mode 0700); setup deletes the trees
                      registered for this configuration that nothing uses any more
@@ -131,6 +139,8 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
           'dry-run': { type: 'boolean' },
           json: { type: 'boolean' },
           group: { type: 'string' },
+          mode: { type: 'string' },
+          plugin: { type: 'string' },
           debootstrap: { type: 'string' },
           mmdebstrap: { type: 'string' },
           variant: { type: 'string' },
@@ -228,6 +238,13 @@ export function chosctlMain(argv: readonly string[], io: Io = processIo(), launc
         } else {
           io.out(text);
         }
+        return Exit.ok;
+      }
+      case 'slurm-config': {
+        const line = renderPlugstackLine({ mode: parseMode(values.mode), plugin: values.plugin ?? DEFAULT_PLUGIN, runDir });
+        if (!values.install) return (io.out(line), Exit.ok);
+        installSlurmConfig(line, plugstackPath(io.env));
+        io.out(`chosctl: wrote ${plugstackPath(io.env)}; restart slurmd on every node to apply it.\n`);
         return Exit.ok;
       }
       case 'doctor':

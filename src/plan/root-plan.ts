@@ -174,6 +174,8 @@ export function planRoot(input: RootPlanInput): RootPlan {
     layerFiles.push({ kind: 'copy', path: join(layer, 'chos'), from: input.launcher });
     // The selection rules bin/chos sources, from next to the launcher (bin/chos-rules.sh).
     layerFiles.push({ kind: 'copy', path: join(layer, 'chos-rules.sh'), from: join(input.launcher.slice(0, input.launcher.lastIndexOf('/')), 'chos-rules.sh') });
+    // Slurm's client commands: the tree's own when it has them, else a clear message (docs/slurm.md).
+    for (const c of ['srun', 'sbatch', 'salloc']) layerFiles.push({ kind: 'copy', path: join(layer, c), from: `${input.launcher.slice(0, input.launcher.lastIndexOf('/') + 1)}chos-slurm-shim` });
     ops.push({ op: 'overlay', lower: [layer, join(tree.path, 'usr/local/bin')], dst: at('usr/local/bin') });
   } else {
     warnings.push(`"${input.name}" has no /usr/local/bin directory: chos will not be on the PATH inside`);

@@ -250,7 +250,8 @@ export function setup(opts: SetupOptions): SetupResult {
         const file = path.join(genDir, 'env', name);
         atPath(file, () => fs.writeFileSync(file, vars, { mode: 0o644 }));
       }
-      if (helper !== undefined) writeEntryData(genDir, entryTargets);
+      // Written in every mode: the setuid helper and the Slurm plugin's root mode read it.
+      writeEntryData(genDir, entryTargets);
       const catalogFile = path.join(genDir, 'catalog.json');
       atPath(catalogFile, () => fs.writeFileSync(catalogFile, jsonForTerminal(catalog) + '\n', { mode: 0o644 }));
       const tmp = path.join(runDir, `.current-${process.pid}`);

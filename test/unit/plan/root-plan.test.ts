@@ -22,6 +22,8 @@ const ROOT = '/run/chos/gen-1/roots/el9';
 const LAYERS = '/run/chos/gen-1/layers/el9';
 const TREE = '/srv/el9';
 const LAUNCHER = '/usr/lib/chos/bin/chos';
+// srun, sbatch, salloc: the tree's own Slurm client, else a clear message (bin/chos-slurm-shim).
+const SLURM_SHIMS = ['srun', 'sbatch', 'salloc'].map((c) => ({ kind: 'copy', path: `${LAYERS}/usr-local-bin/${c}`, from: `${LAUNCHER.slice(0, LAUNCHER.lastIndexOf('/') + 1)}chos-slurm-shim` }));
 const MARKER = "here='el9'\nkeep='USER'\nbashlogin=0\n";
 
 const at = (rel: string): string => `${ROOT}/${rel}`;
@@ -161,6 +163,7 @@ describe('planRoot: a whole plan', () => {
       { kind: 'symlink', path: `${LAYERS}/etc/resolv.conf`, target: '/local/etc/resolv.conf' },
       { kind: 'copy', path: `${LAYERS}/usr-local-bin/chos`, from: LAUNCHER },
       { kind: 'copy', path: `${LAYERS}/usr-local-bin/chos-rules.sh`, from: '/usr/lib/chos/bin/chos-rules.sh' },
+      ...SLURM_SHIMS,
     ]);
     assert.deepEqual(plan.warnings, []);
   });
@@ -393,6 +396,7 @@ describe('planRoot: chos at /usr/local/bin', () => {
         assert.deepEqual(plan.layerFiles, [
           { kind: 'copy', path: `${LAYERS}/usr-local-bin/chos`, from: LAUNCHER },
           { kind: 'copy', path: `${LAYERS}/usr-local-bin/chos-rules.sh`, from: '/usr/lib/chos/bin/chos-rules.sh' },
+          ...SLURM_SHIMS,
         ]);
         assert.deepEqual(plan.warnings, []);
         // After the tree's usr is mounted, before the host mounts.
