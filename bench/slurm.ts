@@ -43,12 +43,6 @@ function main(): void {
   must('make', ['-s', '-C', path.join(REPO, 'native', 'spank')]);
   fs.mkdirSync(path.dirname(PLUGIN), { recursive: true });
   fs.copyFileSync(path.join(REPO, 'native', 'spank', 'chos_spank.so'), PLUGIN);
-  // Root mode resolves names through entry data; the e2e test's helper writes it when setup did not.
-  const gen = fs.realpathSync(path.join(RUN_DIR, 'current'));
-  if (!fs.existsSync(path.join(gen, 'entry'))) {
-    fs.mkdirSync(path.join(gen, 'entry'), { mode: 0o755 });
-    fs.writeFileSync(path.join(gen, 'entry', 'debian12'), 'debian12\n');
-  }
   const env = slurmEnv({ CHOS: 'debian12' });
   startCluster('');
   try {
