@@ -79,6 +79,8 @@ say "installed $prefix/bin/chos, $prefix/bin/chosctl and $prefix/bin/chos-login"
 # After npm install, which replaces the package directory: the helper, not setuid (chosctl
 # setup sets the bit only while /etc/sysconfig/chos says ENTRY="setuid").
 sh scripts/install-helper.sh "$(npm root -g)/chos"
+# The Slurm SPANK plugin, whenever Slurm's headers are present (docs/slurm.md); a no-op otherwise.
+sh scripts/install-slurm-plugin.sh
 # npm puts the man pages under $prefix/share/man (package.json "man").
 for page in chos chosctl chos-login "5 chos"; do
   # shellcheck disable=SC2086
