@@ -184,8 +184,8 @@ int chos_open_env_root(int host_root, int gen_fd, const char *name, struct chos_
 	entries = open_dir_at(gen_fd, "entry", "the generation's entry data", CHOS_ERR, e);
 	if (entries < 0) {
 		if (strstr(e->msg, "does not exist") != NULL)
-			fail(e, CHOS_ERR, "an administrator must set ENTRY=\"setuid\" in /etc/sysconfig/chos and run 'chosctl setup'",
-			     "the current generation was not set up for setuid entry");
+			fail(e, CHOS_ERR, "an administrator must run 'chosctl setup' (generations of chos before 0.1.0 have none)",
+			     "the current generation has no entry data (run chosctl setup again)");
 		return CHOS_ERR;
 	}
 	f = openat(entries, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);

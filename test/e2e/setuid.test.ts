@@ -286,7 +286,7 @@ __attribute__((constructor)) static void evil(void) {
     ['the generation is the user\'s', (g) => fs.chownSync(g, uid(), 0), /current generation is not owned by root/],
     ['current names no generation', () => { fs.rmSync(path.join(FAKE_RUN, 'current')); fs.symlinkSync('../etc', path.join(FAKE_RUN, 'current')); }, /unexpected name/],
     ['there is no current generation', () => fs.rmSync(path.join(FAKE_RUN, 'current')), /not set up/],
-    ['the generation has no entry data (userns mode)', (g) => fs.rmSync(path.join(g, 'entry'), { recursive: true }), /not set up for setuid entry/],
+    ['the generation has no entry data (an older chos)', (g) => fs.rmSync(path.join(g, 'entry'), { recursive: true }), /has no entry data/],
     ['the root is a symbolic link to /', (g) => { fs.rmdirSync(path.join(g, 'roots', 'x')); fs.symlinkSync('/', path.join(g, 'roots', 'x')); }, /prepared root is a symbolic link/],
     ['the root is the user\'s', (g) => fs.chownSync(path.join(g, 'roots', 'x'), uid(), 0), /prepared root is not owned by root/],
     ['the roots directory is the user\'s', (g) => fs.chownSync(path.join(g, 'roots'), uid(), 0), /roots directory is not owned by root/],
