@@ -94,6 +94,25 @@ async function startDaemons(): Promise<void> {
   for (const [port, snippet] of [[PORT, grouped], [ROOT_PORT, all]] as const) {
     fs.writeFileSync(`${SSH}/sshd_config-${port}`, sshdConfig(port, snippet));
     must('/usr/sbin/sshd', ['-t', '-f', `${SSH}/sshd_config-${port}`]);
+  }
+  await startSshd();
+}
+
+/**
+ * Starts both sshd (again), and waits for their ports. In a mount namespace of their own
+ * (withOurLog) they do not see the generations a later chosctl setup mounts (setup makes its
+ * mounts private): a test that runs setup starts them again.
+ */
+async function startSshd(): Promise<void> {
+  for (const port of [PORT, ROOT_PORT]) {
+    const pidFile = `${SSH}/sshd-${port}.pid`;
+    if (fs.existsSync(pidFile)) {
+      const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+      try {
+        process.kill(pid);
+      } catch { /* not running */ }
+      for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) spawnSync('sleep', ['0.05']);
+    }
     const [cmd, ...args] = withOurLog(['/usr/sbin/sshd', '-f', `${SSH}/sshd_config-${port}`, '-E', `${SSH}/sshd-${port}.log`]);
     must(cmd ?? '', args);
     await waitForPort(port);
@@ -176,13 +195,15 @@ describe('ssh logins land in the chosen environment', { skip }, () => {
   // "default" names debian11 here: its debian_version (11.x) is one the Debian 12 host
   // does not have, so that a fall-back to the host cannot pass for "default".
   describe('with "default" naming debian11', () => {
-    before(() => {
+    before(async () => {
       writeConfig(BASE_CONFIG.replace('default:debian12', 'default:debian11'));
       assert.equal(chosctl(['setup']).status, 0);
+      await startSshd();
     });
-    after(() => {
+    after(async () => {
       writeConfig(BASE_CONFIG);
       assert.equal(chosctl(['setup']).status, 0);
+      await startSshd();
     });
 
     it('uses "default" without ~/.chos', () => {
