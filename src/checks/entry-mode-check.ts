@@ -7,14 +7,15 @@ import type { Finding } from './findings.js';
 
 /** The helper path a generation's env/root names (helper='…'), or undefined in userns mode. */
 export function generationHelper(runDir: string): string | undefined {
-  if (!fs.existsSync(path.join(runDir, 'current', 'entry'))) return undefined;
+  // Setup writes helper= into every variable file with ENTRY="setuid" only (the entry/ data
+  // exists in every mode: the Slurm plugin's root mode reads it too).
   let text = '';
   try {
     text = fs.readFileSync(path.join(runDir, 'current', 'env', 'root'), 'utf8');
   } catch {
-    return '';
+    return undefined;
   }
-  return /^helper='([^'\n]*)'$/m.exec(text)?.[1] ?? '';
+  return /^helper=('?)([^'\n]*)\1$/m.exec(text)?.[2];
 }
 
 export function entryModeFindings(runDir: string): Finding[] {
