@@ -198,13 +198,29 @@ describe('Slurm: user mode', { skip }, () => {
     const env = slurmEnv();
     const child = spawn('setpriv', ['--reuid', USER, '--regid', USER, '--init-groups', '--', 'env', '-i',
       ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'srun', '-n2', '--chos=debian11', 'sleep', '303'], { cwd: userInfo().home, stdio: 'ignore' });
-    assert.ok(poll(30_000, () => userProcesses().filter((p) => p.includes('sleep 303')).length === 2), logs());
-    // srun forwards the first SIGINT as a status request; two within a second end the step.
-    child.kill('SIGINT');
-    sleep(200);
-    child.kill('SIGINT');
-    await new Promise((resolve) => child.on('exit', resolve));
-    assert.ok(poll(30_000, () => userProcesses().length === 0), `left behind: ${userProcesses().join('; ')}`);
+    // The two tasks themselves (srun's own command lines hold "sleep 303" too).
+    const tasks = (): string[] => userProcesses().filter((p) => /^\d+ (\S*\/)?sleep 303$/.test(p));
+    try {
+      assert.ok(poll(30_000, () => tasks().length === 2), `${userProcesses().join('; ')}\n${logs()}`);
+      for (const t of tasks()) assert.match(fs.readlinkSync(`/proc/${t.split(' ')[0] ?? ''}/root`), /roots\/debian11$/);
+      // srun takes one SIGINT as a status request and two within a second as Ctrl-C twice; a
+      // second signal that arrives before srun handled the first is merged with it, so press
+      // again until srun is gone.
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      let gone = false;
+      void exited.then(() => { gone = true; });
+      for (let i = 0; i < 20 && !gone; i++) {
+        child.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.ok(gone, 'srun did not end after 20 presses of Ctrl-C');
+      await exited;
+      assert.ok(poll(30_000, () => userProcesses().length === 0), `left behind: ${userProcesses().join('; ')}`);
+    } finally {
+      // Whatever happened, the next tests get a free node.
+      as(['scancel', '-u', USER]);
+      child.kill('SIGKILL');
+    }
   });
 
   test('job arrays: every element enters', () => {
