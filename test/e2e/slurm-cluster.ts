@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SITE_DIR, USER, WORLD, run, userEnv } from './harness.js';
+import { sleepSync } from '../../src/images/owner.js';
 
 export const SLURM = path.join(WORLD, 'slurm');
 // The config and munge's socket live in the site directory, which every environment binds
@@ -89,13 +90,9 @@ function alive(pid: number): boolean {
   }
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /** Polls `ok` every 200 ms for at most `ms`; true when it held. */
-function poll(ms: number, ok: () => boolean): boolean {
-  for (const end = Date.now() + ms; Date.now() < end; sleep(200)) if (ok()) return true;
+export function poll(ms: number, ok: () => boolean): boolean {
+  for (const end = Date.now() + ms; Date.now() < end; sleepSync(200)) if (ok()) return true;
   return ok();
 }
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BASE_CONFIG, REPO, RUN_DIR, SITE_DIR, USER, asUser, cannotRun, chosctl, ensureWorld, must, run, userInfo, writeConfig } from './harness.js';
-import { NODE, SLURM, SLURM_CONF, logs, restartSlurmd, slurmEnv, startCluster, stopCluster, userProcesses } from './slurm-cluster.js';
+import { NODE, SLURM, SLURM_CONF, logs, poll, restartSlurmd, slurmEnv, startCluster, stopCluster, userProcesses } from './slurm-cluster.js';
 
 // Where every environment sees it at the same path (the site directory is bound everywhere), so
 // that srun inside a job loads it too.
@@ -51,13 +51,6 @@ function clearChosFile(): void {
   fs.rmSync(chosFile(), { force: true, recursive: true });
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-function poll(ms: number, ok: () => boolean): boolean {
-  for (const end = Date.now() + ms; Date.now() < end; sleep(250)) if (ok()) return true;
-  return ok();
-}
 
 /** sbatch --wait as the test user; returns the status and the job's output file. */
 function batch(args: readonly string[], script: string, o: Opts = {}): { status: number | null; out: string; stderr: string } {
