@@ -5,7 +5,7 @@
 # docs/selection.md states these rules precisely; src/select/ is the TypeScript side (chos
 # --list, --doctor) and test/unit/select/differential.test.ts runs both on the same inputs.
 
-# The constants: src/config/names.ts, src/prepare/user-file.ts and src/config/chos-conf.ts hold
+# The constants: src/config/names.ts, src/host/user-file.ts and src/config/chos-conf.ts hold
 # the same values for TypeScript (test/unit/select/constants.test.ts compares them).
 chos_name_max=64
 chos_name_chars='A-Za-z0-9._+-'

@@ -4,12 +4,12 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { type Catalog, isStale, readCatalog } from '../prepare/setup.js';
+import { type Catalog, generationHelper, isStale, readCatalog } from '../state/catalog.js';
 import { choose, decide } from '../select/select.js';
 import { DEFAULT_NAME } from '../config/names.js';
-import { readUserFile } from '../prepare/user-file.js';
+import { readUserFile } from '../host/user-file.js';
 import type { Finding } from './findings.js';
-import { entryModeFindings, generationHelper } from './entry-mode-check.js';
+import { entryModeFindings } from './entry-mode-check.js';
 import { slurmFindings } from './slurm-doctor.js';
 
 function readNumber(file: string): number | undefined {

@@ -1,22 +1,10 @@
 // Doctor's line on the entry mode (ENTRY=userns or setuid) of the current generation, and
-// whether the setuid helper it names is really setuid root. Reads the run directory. I/O.
+// whether the setuid helper it names is really setuid root. I/O.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { generationHelper } from '../state/catalog.js';
 import type { Finding } from './findings.js';
-
-/** The helper path a generation's env/root names (helper='…'), or undefined in userns mode. */
-export function generationHelper(runDir: string): string | undefined {
-  // Setup writes helper= into every variable file with ENTRY="setuid" only (the entry/ data
-  // exists in every mode: the Slurm plugin's root mode reads it too).
-  let text = '';
-  try {
-    text = fs.readFileSync(path.join(runDir, 'current', 'env', 'root'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  return /^helper=('?)([^'\n]*)\1$/m.exec(text)?.[2];
-}
 
 export function entryModeFindings(runDir: string): Finding[] {
   if (!fs.existsSync(path.join(runDir, 'current'))) return [];

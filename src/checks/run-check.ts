@@ -3,13 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChosError } from '../errors.js';
-import { OVERLAY_UNSAFE, planRoot } from '../plan/root-plan.js';
-import { hostFacts, readTreeConf, treeFacts } from '../prepare/facts.js';
-import { type ConfigPaths, loadConfig, ownershipProblems } from '../prepare/load-config.js';
+import { hostFacts } from '../host/facts.js';
+import { type ConfigPaths, loadConfig, ownershipProblems } from '../host/config-files.js';
+import { inspectTree } from '../inspect/tree.js';
 import { type Finding, fromDiagnostic } from './findings.js';
-import { gatherTree } from './gather.js';
 import { checkTree } from './tree-check.js';
-import { treeOwnershipProblems } from '../prepare/tree-safety.js';
 
 /** The directories holding a config file must be root's and not writable by others either. */
 function parentProblems(file: string): Finding[] {
@@ -26,23 +24,12 @@ function parentProblems(file: string): Finding[] {
   return out;
 }
 
-/** Warnings planning gives for one tree (mount points the tree lacks), without any I/O of its own. */
-export function planWarnings(name: string, treePath: string, bindMounts: readonly string[]): string[] {
-  try {
-    return [...planRoot({
-      name, root: '/nonexistent', layers: '/nonexistent', tree: treeFacts(treePath, bindMounts), host: hostFacts(bindMounts),
-      bindMounts, marker: '', launcher: '/nonexistent',
-    }).warnings];
-  } catch {
-    return [];
-  }
-}
-
 export function runCheck(paths: ConfigPaths, names: readonly string[]): Finding[] {
   const cfg = loadConfig(paths);
   const findings: Finding[] = cfg.diagnostics.map(fromDiagnostic);
   findings.push(...parentProblems(cfg.chosFile));
   const known = new Set(cfg.chos.entries.map((e) => e.name));
+  const host = hostFacts(cfg.sys.bindMounts);
   for (const n of names) {
     if (!known.has(n)) throw new ChosError('unknown-environment', `no environment "${n}" in ${cfg.chosFile}`, { hint: 'run chosctl check without names to check them all' });
   }
@@ -52,24 +39,21 @@ export function runCheck(paths: ConfigPaths, names: readonly string[]): Finding[
       findings.push({ subject: e.name, level: 'ok', code: 'tree-ok', message: e.aliasOf ? `another name for "${e.aliasOf}"` : 'the host itself' });
       continue;
     }
-    let real = e.path;
-    try {
-      real = fs.realpathSync(e.path);
-    } catch { /* gatherTree reports it missing */ }
-    if (OVERLAY_UNSAFE.test(real)) {
-      findings.push({ subject: e.name, level: 'error', code: 'tree-path-unsafe', message: `the tree path holds ':', ',' or '\\', which overlayfs cannot take: ${real}`, hint: 'move or rename the tree', file: e.file ?? cfg.chosFile, line: e.line });
+    const t = inspectTree(e.name, e.path, { bindMounts: cfg.sys.bindMounts, host, walkSetid: true });
+    const at = { file: e.file ?? cfg.chosFile, line: e.line };
+    // A missing tree or one that is not a directory is checkTree's to report (tree-missing, …).
+    if (t.unusable?.kind === 'overlay-unsafe') {
+      findings.push({ subject: e.name, level: 'error', code: 'tree-path-unsafe', message: `the tree ${t.unusable.message}`, hint: t.unusable.hint, ...at });
     }
-    const conf = readTreeConf(real);
-    findings.push(...conf.diagnostics.map((d) => ({ ...fromDiagnostic(d), subject: e.name })));
-    const treeFindings = checkTree(gatherTree(e.name, e.path, fs.existsSync(real) ? planWarnings(e.name, real, cfg.sys.bindMounts) : []));
-    findings.push(...treeFindings.map((f) => ({ ...f, file: e.file ?? cfg.chosFile, line: e.line })));
-    // The tree's own top-level directories (the tree directory itself is judged above, with its parents).
+    findings.push(...t.conf.diagnostics.map((d) => ({ ...fromDiagnostic(d), subject: e.name })));
+    findings.push(...checkTree(t.checkFacts).map((f) => ({ ...f, ...at })));
+    // The tree's own top-level directories (the tree directory itself is judged by checkTree, with its parents).
     const unsafe = (cfg.sys.unsafeTrees ?? []).includes(e.name);
-    for (const why of fs.existsSync(real) ? treeOwnershipProblems(real).filter((w) => !w.startsWith(`${real} `)) : []) {
+    for (const why of t.ownership.filter((w) => !w.startsWith(`${t.real ?? ''} `))) {
       findings.push({
         subject: e.name, level: unsafe ? 'warning' : 'error', code: 'tree-entry-unsafe', message: why,
         hint: unsafe ? 'UNSAFE_TREES names it: setup mounts it anyway' : "make it root's alone (chown root:root, chmod go-w); setup refuses it until then",
-        file: e.file ?? cfg.chosFile, line: e.line,
+        ...at,
       });
     }
   }

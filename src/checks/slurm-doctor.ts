@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import type { Finding } from './findings.js';
-import { isChosLine, plugstackPath } from '../cli/slurm-config.js';
+import { isChosLine, plugstackPath } from '../config/plugstack.js';
 
 /** Judges plugstack.conf's text (undefined: no such file); `exists` says whether a path exists. */
 export function judgeSlurm(file: string, text: string | undefined, exists: (p: string) => boolean): Finding[] {

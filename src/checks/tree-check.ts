@@ -1,46 +1,9 @@
-// Judges one OS tree from facts gathered about it (see gather.ts): is it safe and usable as a
+// Judges one OS tree from facts gathered about it (see src/inspect/gather.ts): is it safe and usable as a
 // chos environment on this host? Pure.
 
 import type { Finding } from './findings.js';
-import { compareKernel } from './elf.js';
-
-export interface PathOwner {
-  readonly path: string;
-  readonly uid: number;
-  readonly mode: number;
-}
-
-export interface ElfSummary {
-  readonly machineName: string;
-  readonly matchesHost: boolean;
-  /** Minimum kernel from the NT_GNU_ABI_TAG note, when there is one. */
-  readonly minKernel?: readonly [number, number, number];
-}
-
-export interface TreeCheckFacts {
-  readonly name: string;
-  readonly configuredPath: string;
-  /** Kind of the configured path itself (lstat). */
-  readonly kind: 'dir' | 'symlink' | 'missing' | 'other';
-  readonly symlinkTarget?: string;
-  /** Every directory from / down to the tree (symlinks resolved), with owner and mode. */
-  readonly chain: readonly PathOwner[];
-  readonly hasOsRelease: boolean;
-  /** /bin/sh resolved inside the tree: missing, not executable, or its ELF summary. */
-  readonly sh: { readonly state: 'missing' | 'not-executable' | 'ok' | 'script'; readonly elf?: ElfSummary };
-  /** Login shells of the host's users and whether the tree has each. */
-  readonly shells: ReadonlyArray<{ readonly shell: string; readonly present: boolean }>;
-  /** Identity files in the tree's etc: kind and, for symlinks, the target. */
-  readonly identity: Readonly<Record<string, { readonly kind: string; readonly target?: string }>>;
-  readonly setuid: number;
-  readonly setgid: number;
-  /** The tree's C library, if found. */
-  readonly libc?: { readonly path: string; readonly elf?: ElfSummary };
-  /** The running kernel's version. */
-  readonly kernel: readonly [number, number, number];
-  /** Warnings planning gave for this tree (mount points missing …). */
-  readonly planWarnings: readonly string[];
-}
+import { compareKernel } from '../inspect/elf.js';
+import type { TreeCheckFacts } from '../inspect/gather.js';
 
 const ver = (v: readonly number[]): string => v.join('.');
 

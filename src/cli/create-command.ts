@@ -8,7 +8,7 @@ import { type ProgressReport, formatProgress } from '../images/progress.js';
 import { parseCount, parseSize } from '../images/size.js';
 import { checkStore } from '../images/store.js';
 import { type Caps, DEFAULT_CAPS, type Limits } from '../images/tar-listing.js';
-import { loadConfig } from '../prepare/load-config.js';
+import { loadConfig } from '../host/config-files.js';
 import { setup } from '../prepare/setup.js';
 import type { Io } from './io.js';
 

@@ -2,7 +2,7 @@
 // tests; and the real ones (I/O): standard output and error written synchronously, whole.
 
 import * as fs from 'node:fs';
-import { sleepSync } from '../images/owner.js';
+import { sleepSync } from '../host/processes.js';
 
 export interface Io {
   readonly out: (text: string) => void;

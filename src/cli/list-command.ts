@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describeDiagnostic } from '../config/diagnostic.js';
 import { Exit } from '../errors.js';
 import { type Source, recordedOrNothing } from '../images/create.js';
-import { dropInDir, loadConfig } from '../prepare/load-config.js';
+import { dropInDir, loadConfig } from '../host/config-files.js';
 import type { Io } from './io.js';
 
 export interface ListRow {

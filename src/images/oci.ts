@@ -10,7 +10,7 @@ import { fail } from '../errors.js';
 import { type Descriptor, type Index, MAX_JSON_BYTES, type Manifest, digestProblem, isIndex, layerCompression, ociArch, pickManifest, whiteoutMeaning } from './oci-model.js';
 import { InTreeError, readInTree, resolveInTree } from '../host/in-tree.js';
 import { runSandboxed, tarExtractArgs } from './sandbox.js';
-import { SCRATCH_PREFIX, killTagged, ownTag, tagAlive, tagOfScratch } from './owner.js';
+import { SCRATCH_PREFIX, killTagged, ownTag, tagAlive, tagOfScratch } from '../host/processes.js';
 import { compressionOf, streamArchive } from './stream.js';
 import { Meter, type ProgressFn } from './progress.js';
 import { type Caps, HOLDS_NOTHING, type Holds, listingHolds, parseListingLine } from './tar-listing.js';

@@ -14,7 +14,7 @@ import { type ImageRef, credentialHelperFor, credentialsFor, helperFoundNothing,
 import { describeFetchError } from './fetch-error.js';
 import { verifyFile } from './oci.js';
 import { payloadProblem, readPublicKey, signatureLayers, signatureTag, signatureValid } from './signature.js';
-import { ownTag } from './owner.js';
+import { ownTag } from '../host/processes.js';
 import { Meter, type ProgressFn } from './progress.js';
 
 const ACCEPT = [MEDIA.index, MEDIA.manifest, MEDIA.dockerList, MEDIA.dockerManifest].join(', ');

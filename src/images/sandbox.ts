@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { ChosError } from '../errors.js';
-import { RUN_TAG_ENV, ownTag } from './owner.js';
+import { RUN_TAG_ENV, ownTag } from '../host/processes.js';
 
 /** What an extractor needs as root: set owners and modes, make device nodes (removed later). */
 const CAPS = ['CAP_CHOWN', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_DAC_OVERRIDE', 'CAP_MKNOD', 'CAP_SETFCAP'];

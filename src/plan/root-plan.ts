@@ -31,7 +31,7 @@ export interface TreeEntry {
   readonly target?: string;
 }
 
-/** What setup found on disk (gathered by src/prepare/facts.ts). */
+/** What setup found on disk (gathered by src/host/facts.ts). */
 export interface TreeFacts {
   /** Absolute path of the tree (symlinks resolved). */
   readonly path: string;

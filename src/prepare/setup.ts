@@ -1,37 +1,28 @@
-// `chosctl setup`: validate the configuration, prepare every environment's root as a new
-// generation under the run directory, then publish it with one atomic rename. I/O, root only.
-//
-// Run directory (default /run/chos):
-//   gen-<id>/roots/NAME   prepared roots (mount trees)
-//   gen-<id>/layers/NAME  overlay layers (identity symlinks, the chos launcher)
-//   gen-<id>/env/NAME     variables bin/chos sources to enter NAME
-//   gen-<id>/catalog.json what `chos --list` shows
-//   gen-<id>/entry/NAME   ENTRY="setuid" only: the root the helper enters (see entry-mode.ts)
-//   current -> gen-<id>   swapped by rename(2): an entry sees the old or the new, never a mix
-// The run directory itself is a tmpfs marked unbindable, so the host root bound at /local in
-// every environment does not carry copies of all the prepared roots.
+// `chosctl setup` and `chosctl teardown`: validate the configuration, inspect every tree,
+// prepare every environment's root as a new generation under the run directory, then publish
+// it with one atomic rename (layout: src/state/catalog.ts). The run directory itself is a
+// tmpfs marked unbindable, so the host root bound at /local in every environment does not
+// carry copies of all the prepared roots. I/O, root only.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeDiagnostic, hasErrors, type Diagnostic } from '../config/index.js';
-import { DEFAULT_NAME, ROOT_NAME } from '../config/names.js';
-import { takeLock } from '../state/lock.js';
+import { describeDiagnostic, entryMode, hasErrors, type Diagnostic } from '../config/index.js';
+import { ROOT_NAME } from '../config/names.js';
 import { atPath, ChosError } from '../errors.js';
-import { OVERLAY_UNSAFE, planRoot, renderLaunchVars, renderSetupScript, shQuote } from '../plan/index.js';
-import { hostFacts, prettyName, readTreeConf, treeFacts } from './facts.js';
+import { planRoot, renderLaunchVars, renderSetupScript, shQuote } from '../plan/index.js';
+import { hostFacts, prettyName, readTreeConf } from '../host/facts.js';
+import { type ConfigPaths, configStamp, loadConfig } from '../host/config-files.js';
+import { isMountPoint } from '../host/mounts.js';
+import { inspectTree, type TreeInspection } from '../inspect/tree.js';
 import { checkTree } from '../checks/tree-check.js';
-import { gatherTree } from '../checks/gather.js';
-import { type Level, worst } from '../checks/findings.js';
-import { type ConfigPaths, configStamp, loadConfig } from './load-config.js';
+import { worst } from '../checks/findings.js';
+import { type Catalog, type CatalogEntry, DEFAULT_RUN_DIR } from '../state/catalog.js';
+import { lockRunDir, pruneGenerations, removeGeneration } from '../state/generations.js';
 import { applyHelperMode, helperPath, writeEntryData } from './entry-mode.js';
-import { entryMode } from '../config/index.js';
-import { isMountPoint, mountsUnder, unmountAndRemove } from './mounts.js';
 import { jsonForTerminal } from '../text/json.js';
 import { escapeControl } from '../text/escape.js';
-import { treeOwnershipProblems, treePathsOf, verifyTreePaths } from './tree-safety.js';
-
-export const DEFAULT_RUN_DIR = '/run/chos';
+import { treePathsOf, verifyTreePaths } from './tree-safety.js';
 
 export interface SetupOptions extends ConfigPaths {
   readonly runDir?: string;
@@ -40,25 +31,6 @@ export interface SetupOptions extends ConfigPaths {
   /** Prints the plan instead of performing it. */
   readonly dryRun?: boolean;
   readonly log?: (line: string) => void;
-}
-
-export interface CatalogEntry {
-  readonly name: string;
-  readonly path: string;
-  readonly prettyName?: string;
-  readonly aliasOf?: string;
-  /** The tree's checks at setup time (see chosctl check), and the first problem found. */
-  readonly health?: Level;
-  readonly problem?: string;
-}
-
-export interface Catalog {
-  readonly generation: string;
-  /** When setup published it (ISO 8601); absent in catalogs from before 0.1.0's release. */
-  readonly created?: string;
-  readonly configFile: string;
-  readonly configMtimeMs: number;
-  readonly environments: readonly CatalogEntry[];
 }
 
 export interface SetupResult {
@@ -77,20 +49,12 @@ function sh(script: string, what: string): void {
   }
 }
 
-/** Unmounts everything below a generation and removes it (see unmountAndRemove). */
-export const removeGeneration = unmountAndRemove;
-
 function ensureRunDir(runDir: string): void {
   fs.mkdirSync(runDir, { recursive: true, mode: 0o755 });
   if (!isMountPoint(runDir)) {
     // Quoted: an administrator may give any --run-dir.
     sh(`set -e\nmount -t tmpfs -o mode=0755,nosuid,nodev chos ${shQuote(runDir)}\nmount --make-unbindable ${shQuote(runDir)}`, `mounting ${runDir}`);
   }
-}
-
-/** setup and teardown, one at a time per run directory (the one lock of chos, src/state/lock.ts). */
-function lock(runDir: string, log: (l: string) => void = () => {}): () => void {
-  return takeLock(path.join(runDir, '.locks', 'setup'), { what: `the run directory ${runDir}`, log, timeoutMs: 60_000 });
 }
 
 export function setup(opts: SetupOptions): SetupResult {
@@ -103,37 +67,30 @@ export function setup(opts: SetupOptions): SetupResult {
   const problems: Diagnostic[] = [...cfg.diagnostics];
   const warnings: string[] = cfg.diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic);
 
-  // Trees: each must exist and be a directory; symlinks in the configured path are resolved once here.
-  const trees = new Map<string, string>();
+  // Every tree inspected once (src/inspect/tree.ts): where it really lies, whether it can be
+  // mounted, who may change it, its chos.conf. All problems are reported at once, before anything is done.
+  const host = hostFacts(cfg.sys.bindMounts);
+  const inspected = new Map<string, TreeInspection>();
   for (const e of cfg.chos.entries) {
     if (e.aliasOf !== undefined || e.path === '/') continue;
-    let real: string;
-    try {
-      real = fs.realpathSync(e.path);
-    } catch {
-      problems.push({
-        file: e.file ?? cfg.chosFile, line: e.line, severity: 'error',
-        message: `tree of "${e.name}" does not exist: ${e.path}`,
-        hint: 'create the tree (e.g. with debootstrap) or fix the path',
-      });
+    const t = inspectTree(e.name, e.path, { bindMounts: cfg.sys.bindMounts, host, walkSetid: false });
+    const at = { file: e.file ?? cfg.chosFile, line: e.line, severity: 'error' as const };
+    if (t.unusable) {
+      problems.push({ ...at, message: `tree of "${e.name}" ${t.unusable.message}`, ...(t.unusable.hint ? { hint: t.unusable.hint } : {}) });
       continue;
     }
-    if (!fs.statSync(real).isDirectory()) {
-      problems.push({ file: e.file ?? cfg.chosFile, line: e.line, severity: 'error', message: `tree of "${e.name}" is not a directory: ${e.path}` });
-    } else if (OVERLAY_UNSAFE.test(real)) {
-      problems.push({ file: e.file ?? cfg.chosFile, line: e.line, severity: 'error', message: `tree path of "${e.name}" holds ':', ',' or '\\', which overlayfs cannot take: ${real}` });
-    } else {
-      trees.set(e.name, real);
-      // Mounts are made from and on paths inside the tree: only root may be able to change it.
-      if (!(cfg.sys.unsafeTrees ?? []).includes(e.name)) {
-        for (const why of treeOwnershipProblems(real)) {
-          problems.push({
-            file: e.file ?? cfg.chosFile, line: e.line, severity: 'error', message: `tree of "${e.name}": ${why}`,
-            hint: `make it root's alone (chown root:root, chmod go-w), or accept the risk: UNSAFE_TREES="${e.name}" in the sysconfig file`,
-          });
-        }
+    // Mounts are made from and on paths inside the tree: only root may be able to change it.
+    if (!(cfg.sys.unsafeTrees ?? []).includes(e.name)) {
+      for (const why of t.ownership) {
+        problems.push({
+          ...at, message: `tree of "${e.name}": ${why}`,
+          hint: `make it root's alone (chown root:root, chmod go-w), or accept the risk: UNSAFE_TREES="${e.name}" in the sysconfig file`,
+        });
       }
     }
+    problems.push(...t.conf.diagnostics);
+    warnings.push(...t.conf.diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic));
+    inspected.set(e.name, t);
   }
   if (hasErrors(problems)) {
     const errors = problems.filter((d) => d.severity === 'error');
@@ -147,7 +104,6 @@ export function setup(opts: SetupOptions): SetupResult {
   const entryTargets = new Map<string, string>([[ROOT_NAME, '/']]);
   const generation = `gen-${Date.now()}-${process.pid}`;
   const genDir = path.join(runDir, generation);
-  const host = hostFacts(cfg.sys.bindMounts);
   const scripts: Array<{ name: string; script: string; tree?: string; treePaths?: string[] }> = [];
   const environments: CatalogEntry[] = [];
   const envFiles = new Map<string, string>();
@@ -167,22 +123,16 @@ export function setup(opts: SetupOptions): SetupResult {
       entryTargets.set(e.name, '/');
       continue;
     }
-    const treePath = trees.get(e.name);
-    if (treePath === undefined) continue;
-    const conf = readTreeConf(treePath);
-    warnings.push(...conf.diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic));
-    if (hasErrors(conf.diagnostics)) {
-      throw new ChosError('config-syntax', conf.diagnostics.filter((d) => d.severity === 'error').map(describeDiagnostic).join('\n'), {
-        hint: 'nothing was changed; fix the tree\'s chos.conf, then run chosctl setup again',
-      });
-    }
+    const t = inspected.get(e.name);
+    if (t?.real === undefined || t.facts === undefined) continue;
+    const { conf, real: treePath } = t;
     const root = path.join(genDir, 'roots', e.name);
     const layers = path.join(genDir, 'layers', e.name);
     const plan = planRoot({
       name: e.name,
       root,
       layers,
-      tree: treeFacts(treePath, cfg.sys.bindMounts),
+      tree: t.facts,
       host,
       bindMounts: cfg.sys.bindMounts,
       marker: renderLaunchVars({ here: e.name, root: '/', keep: conf.keepEnv, bashLogin: conf.bashLogin }),
@@ -201,10 +151,10 @@ export function setup(opts: SetupOptions): SetupResult {
       }
     });
     scripts.push({ name: e.name, script: renderSetupScript(plan.ops), tree: treePath, treePaths: treePathsOf(plan.ops, treePath, root) });
-    const findings = checkTree(gatherTree(e.name, e.path, plan.warnings, false));
+    const findings = checkTree(t.checkFacts);
     const problem = findings.find((x) => x.level === 'error') ?? findings.find((x) => x.level === 'warning');
     environments.push({
-      name: e.name, path: e.path, prettyName: prettyName(treePath), health: worst(findings),
+      name: e.name, path: e.path, prettyName: t.prettyName, health: worst(findings),
       ...(problem ? { problem: problem.message } : {}),
     });
     envFiles.set(e.name, renderLaunchVars({ root, keep: conf.keepEnv, bashLogin: conf.bashLogin, helper }));
@@ -231,7 +181,7 @@ export function setup(opts: SetupOptions): SetupResult {
 
   applyHelperMode(entry, helperPath(opts.launcher), log);
   ensureRunDir(runDir);
-  const unlock = lock(runDir, log);
+  const unlock = lockRunDir(runDir, log);
   try {
     fs.mkdirSync(path.join(genDir, 'env'), { recursive: true, mode: 0o755 });
     try {
@@ -270,52 +220,13 @@ export function setup(opts: SetupOptions): SetupResult {
   return { generation, warnings, catalog };
 }
 
-/**
- * Generations some process still runs in: its root or working directory is inside one.
- * Read from /proc/PID/root and /proc/PID/cwd (proc(5)); root may read every process's.
- */
-export function generationsInUse(runDir: string): Set<string> {
-  const used = new Set<string>();
-  const prefix = runDir.endsWith('/') ? runDir : runDir + '/';
-  for (const pid of fs.readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n))) {
-    for (const link of ['root', 'cwd']) {
-      let target: string;
-      try {
-        target = fs.readlinkSync(`/proc/${pid}/${link}`);
-      } catch {
-        continue; // gone, or a kernel thread
-      }
-      if (target.startsWith(prefix)) used.add(target.slice(prefix.length).split('/')[0] ?? '');
-    }
-  }
-  return used;
-}
-
-/**
- * Keeps the current generation, the one before it (an entry that read the old variables a
- * moment before the swap still finds its root) and every one a session still runs in; removes
- * the rest. A generation kept for a session goes at the first setup after the session ends.
- */
-function pruneGenerations(runDir: string, current: string, log: (l: string) => void): void {
-  const gens = fs.readdirSync(runDir).filter((n) => n.startsWith('gen-') && n !== current);
-  gens.sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
-  const inUse = generationsInUse(runDir);
-  for (const g of gens.slice(0, -1)) {
-    if (inUse.has(g)) {
-      log(`kept ${g}: sessions still run in it`);
-      continue;
-    }
-    removeGeneration(path.join(runDir, g));
-    log(`removed ${g}`);
-  }
-}
-
 export function teardown(runDir: string = DEFAULT_RUN_DIR, log: (l: string) => void = () => {}): void {
   if (process.getuid?.() !== 0) throw new ChosError('not-root', 'chosctl teardown must run as root');
   if (!fs.existsSync(runDir)) return;
-  const unlock = lock(runDir, log);
+  const unlock = lockRunDir(runDir, log);
   try {
-    removeAll(runDir, log);
+    fs.rmSync(path.join(runDir, 'current'), { force: true });
+    pruneGenerations(runDir, undefined, log);
   } finally {
     unlock();
   }
@@ -323,31 +234,3 @@ export function teardown(runDir: string = DEFAULT_RUN_DIR, log: (l: string) => v
     spawnSync('umount', ['-l', '--', runDir], { stdio: 'ignore' });
   }
 }
-
-function removeAll(runDir: string, log: (l: string) => void): void {
-  fs.rmSync(path.join(runDir, 'current'), { force: true });
-  const inUse = generationsInUse(runDir);
-  for (const g of fs.readdirSync(runDir).filter((n) => n.startsWith('gen-'))) {
-    if (inUse.has(g)) {
-      log(`kept ${g}: sessions still run in it; run teardown again when they have ended`);
-      continue;
-    }
-    removeGeneration(path.join(runDir, g));
-    log(`removed ${g}`);
-  }
-}
-
-/** Whether the configuration changed since setup published `catalog`. */
-export function isStale(catalog: Catalog): boolean {
-  return configStamp(catalog.configFile) !== catalog.configMtimeMs;
-}
-
-export function readCatalog(runDir: string = DEFAULT_RUN_DIR): Catalog | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(runDir, 'current', 'catalog.json'), 'utf8')) as Catalog;
-  } catch {
-    return undefined;
-  }
-}
-
-export { DEFAULT_NAME };

@@ -1,48 +1,11 @@
-// Who may change a tree root mounts from and on, and whether the paths setup mounts on or from
-// inside a tree are still plain directories (no symbolic link at any component). I/O (lstat,
-// in-tree resolution).
+// Whether the paths setup mounts on or from inside a tree are still plain directories (no
+// symbolic link at any component), checked right before mounting. Who may change a tree is
+// judged by the inspection (src/inspect/tree.ts). I/O (in-tree resolution).
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 import { InTreeError, resolveInTree } from '../host/in-tree.js';
 import type { RootOp } from '../plan/root-plan.js';
-
-const modeText = (m: number): string => (m & 0o7777).toString(8).padStart(4, '0');
-
-/**
- * Problems with who may change a tree: the tree directory and each directory at its top level
- * must be root's and writable by nobody else (a user who can replace `usr/local` or a nested
- * mount point with a link between check and mount could redirect a mount onto a host path).
- */
-export function treeOwnershipProblems(treePath: string): string[] {
-  const out: string[] = [];
-  const judge = (p: string, st: fs.Stats): void => {
-    if (st.uid !== 0) out.push(`${p} is owned by uid ${st.uid}, not root`);
-    if ((st.mode & 0o022) !== 0 && !(st.uid === 0 && st.mode & 0o1000 && p !== treePath)) {
-      out.push(`${p} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${modeText(st.mode)})`);
-    }
-  };
-  let top: fs.Stats;
-  try {
-    top = fs.lstatSync(treePath);
-  } catch {
-    return out; // reported as missing elsewhere
-  }
-  judge(treePath, top);
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(treePath).sort();
-  } catch { /* unreadable: the plan will fail on it */ }
-  for (const n of names) {
-    const p = path.join(treePath, n);
-    try {
-      const st = fs.lstatSync(p);
-      if (st.isDirectory()) judge(p, st);
-    } catch { /* vanished */ }
-  }
-  return out;
-}
 
 /**
  * The paths inside trees a plan mounts from or on, as [tree, path inside it]: sources below a

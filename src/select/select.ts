@@ -20,7 +20,7 @@ export const USER_FILE_MAX = 256;
 /** Where the answer came from: the two kinds of choice, or no choice at all. */
 export type Source = '$CHOS' | '~/.chos' | 'default' | 'host';
 
-/** ~/.chos as found (src/prepare/user-file.ts reads it). */
+/** ~/.chos as found (src/host/user-file.ts reads it). */
 export type UserFile =
   | { readonly state: 'absent' }
   | { readonly state: 'not-a-file' }

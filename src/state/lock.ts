@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChosError, atPath } from '../errors.js';
-import { ownTag, sleepSync, tagAlive, tagOfTemporary, tagPid } from '../images/owner.js';
+import { ownTag, sleepSync, tagAlive, tagOfTemporary, tagPid } from '../host/processes.js';
 
 const POLL_MS = 100;
 

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runTag } from '../../src/images/owner.js';
+import { runTag } from '../../src/host/processes.js';
 import {
   BASE_CONFIG, CHOS, CHOSCTL, CONFIG, RUN_DIR, STORE, SYSCONFIG, TREES, USER, WORLD, asUser, cannotRun, chos, ensureWorld, must,
   requireTools, run, stagingLeft, treeFile, userEnv, writeConfig,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CHOSCTL, CONFIG, RUN_DIR, SYSCONFIG, cannotRun, ensureWorld } from './harness.js';
-import { runTag } from '../../src/images/owner.js';
+import { runTag } from '../../src/host/processes.js';
 
 const skip = cannotRun();
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SITE_DIR, USER, WORLD, run, userEnv } from './harness.js';
-import { sleepSync } from '../../src/images/owner.js';
+import { sleepSync } from '../../src/host/processes.js';
 
 export const SLURM = path.join(WORLD, 'slurm');
 // The config and munge's socket live in the site directory, which every environment binds

@@ -24,8 +24,8 @@ function where(re: RegExp): string[] {
 const cases: ReadonlyArray<readonly [string, RegExp, readonly string[]]> = [
   ['the lock algorithm (a lock file linked into place)', /linkSync\(tmp, /, ['state/lock.ts']],
   ['a lock made with mkdir', /\.setup\.lock|function lock\(runDir[^)]*\)[^{]*\{\n\s*const lockDir/, []],
-  ['the synchronous sleep', /Atomics\.wait\(/, ['images/owner.ts']],
-  ['the kernel-version comparison', /function (compareKernel|newer)\(/, ['checks/elf.ts']],
+  ['the synchronous sleep', /Atomics\.wait\(/, ['host/processes.ts']],
+  ['the kernel-version comparison', /function (compareKernel|newer)\(/, ['inspect/elf.ts']],
   ['the error of a failed step', /new ChosError\('setup-failed', (msg|message), hint/, ['errors.ts']],
 ];
 

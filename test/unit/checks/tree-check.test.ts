@@ -4,7 +4,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Finding, formatFinding, worst } from '../../../src/checks/findings.js';
-import { type ElfSummary, type PathOwner, type TreeCheckFacts, checkTree } from '../../../src/checks/tree-check.js';
+import { checkTree } from '../../../src/checks/tree-check.js';
+import type { ElfSummary, PathOwner, TreeCheckFacts } from '../../../src/inspect/gather.js';
 
 const NAME = 'el9';
 const TREE = '/srv/el9';

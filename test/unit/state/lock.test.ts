@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChosError } from '../../../src/errors.js';
-import { ownTag, runTag } from '../../../src/images/owner.js';
+import { ownTag, runTag } from '../../../src/host/processes.js';
 import { lockName, lockPath } from '../../../src/images/lock.js';
 import { takeLock } from '../../../src/state/lock.js';
 

@@ -1,4 +1,4 @@
-// Unit tests for src/checks/elf.ts: ELF header, PT_INTERP and GNU ABI tag reading. Pure, except one test that reads the host libc.
+// Unit tests for src/inspect/elf.ts: ELF header, PT_INTERP and GNU ABI tag reading. Pure, except one test that reads the host libc.
 //
 // The images are built in memory by the small builder below, which knows the ELF layout on its own
 // (elf(5)) rather than borrowing the reader's tables, so the two check each other.
@@ -17,7 +17,7 @@ import {
   machineMatchesArch,
   parseKernelRelease,
   readElfInfo,
-} from '../../../src/checks/elf.js';
+} from '../../../src/inspect/elf.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixture builder

@@ -7,9 +7,46 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { elfRanges, parseKernelRelease, readElfInfo, machineMatchesArch } from './elf.js';
-import type { ElfSummary, PathOwner, TreeCheckFacts } from './tree-check.js';
 import { IDENTITY_FILES } from '../plan/root-plan.js';
 import { openInTree, type Resolved, resolveInTree } from '../host/in-tree.js';
+
+export interface PathOwner {
+  readonly path: string;
+  readonly uid: number;
+  readonly mode: number;
+}
+
+export interface ElfSummary {
+  readonly machineName: string;
+  readonly matchesHost: boolean;
+  /** Minimum kernel from the NT_GNU_ABI_TAG note, when there is one. */
+  readonly minKernel?: readonly [number, number, number];
+}
+
+export interface TreeCheckFacts {
+  readonly name: string;
+  readonly configuredPath: string;
+  /** Kind of the configured path itself (lstat). */
+  readonly kind: 'dir' | 'symlink' | 'missing' | 'other';
+  readonly symlinkTarget?: string;
+  /** Every directory from / down to the tree (symlinks resolved), with owner and mode. */
+  readonly chain: readonly PathOwner[];
+  readonly hasOsRelease: boolean;
+  /** /bin/sh resolved inside the tree: missing, not executable, or its ELF summary. */
+  readonly sh: { readonly state: 'missing' | 'not-executable' | 'ok' | 'script'; readonly elf?: ElfSummary };
+  /** Login shells of the host's users and whether the tree has each. */
+  readonly shells: ReadonlyArray<{ readonly shell: string; readonly present: boolean }>;
+  /** Identity files in the tree's etc: kind and, for symlinks, the target. */
+  readonly identity: Readonly<Record<string, { readonly kind: string; readonly target?: string }>>;
+  readonly setuid: number;
+  readonly setgid: number;
+  /** The tree's C library, if found. */
+  readonly libc?: { readonly path: string; readonly elf?: ElfSummary };
+  /** The running kernel's version. */
+  readonly kernel: readonly [number, number, number];
+  /** Warnings planning gave for this tree (mount points missing …). */
+  readonly planWarnings: readonly string[];
+}
 
 /**
  * Caps on reading an ELF file of a tree (its /bin/sh or C library): the parts readElfInfo

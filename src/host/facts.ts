@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { EntryKind, HostFacts, TreeEntry, TreeFacts } from '../plan/root-plan.js';
 import { IDENTITY_FILES } from '../plan/root-plan.js';
 import { parseTreeConf, type TreeConf } from '../config/chos-conf.js';
-import { InTreeError, readTextInTree, resolveInTree } from '../host/in-tree.js';
+import { InTreeError, readTextInTree, resolveInTree } from './in-tree.js';
 
 /** Largest etc/chos.conf or os-release root reads from a tree (documented in docs/security.md). */
 export const TREE_TEXT_CAP = 64 * 1024;

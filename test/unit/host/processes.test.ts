@@ -1,9 +1,9 @@
-// Unit tests for the parsers of src/images/owner.ts: the start time in /proc/PID/stat, a
+// Unit tests for the parsers of src/host/processes.ts: the start time in /proc/PID/stat, a
 // variable in /proc/PID/environ, and the pid a run tag names. Pure: nothing is read from /proc.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCRATCH_PREFIX, environHas, statStartTime, tagOfName, tagOfScratch, tagOfTemporary, tagPid } from '../../../src/images/owner.js';
+import { SCRATCH_PREFIX, environHas, statStartTime, tagOfName, tagOfScratch, tagOfTemporary, tagPid } from '../../../src/host/processes.js';
 
 /** A /proc/PID/stat line with `comm` as the command name and 1234567 as the start time. */
 function stat(comm: string): string {

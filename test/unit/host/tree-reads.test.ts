@@ -1,4 +1,4 @@
-// Tests of how setup and check read a hostile tree (facts.ts, tree-safety.ts): links at any
+// Tests of how setup and check read a hostile tree (src/host/facts.ts, src/inspect/tree.ts, src/prepare/tree-safety.ts): links at any
 // component stay inside, only /local/etc/chos.conf reaches the host, nothing read is quoted,
 // FIFOs are not opened, paths root mounts on may hold no link, who may write a tree.
 // I/O on a temporary directory (no root needed).
@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { prettyName, readTreeConf, readTreeText, treeFacts } from '../../../src/prepare/facts.js';
-import { treeOwnershipProblems, treePathsOf, verifyTreePaths } from '../../../src/prepare/tree-safety.js';
+import { prettyName, readTreeConf, readTreeText, treeFacts } from '../../../src/host/facts.js';
+import { treePathsOf, verifyTreePaths } from '../../../src/prepare/tree-safety.js';
+import { treeOwnershipProblems } from '../../../src/inspect/tree.js';
 import { ChosError } from '../../../src/errors.js';
 
 let base = '';

@@ -1,8 +1,8 @@
-// Unit tests for the pure part of src/prepare/facts.ts: parseOsRelease (os-release(5)). No I/O.
+// Unit tests for the pure part of src/host/facts.ts: parseOsRelease (os-release(5)). No I/O.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseOsRelease } from '../../../src/prepare/facts.js';
+import { parseOsRelease } from '../../../src/host/facts.js';
 
 describe('parseOsRelease', () => {
   const cases: ReadonlyArray<readonly [string, string, Record<string, string>]> = [

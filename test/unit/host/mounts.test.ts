@@ -1,8 +1,8 @@
-// Unit tests for the pure part of src/prepare/mounts.ts: parseMountPoints. No I/O.
+// Unit tests for the pure part of src/host/mounts.ts: parseMountPoints. No I/O.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMountPoints } from '../../../src/prepare/mounts.js';
+import { parseMountPoints } from '../../../src/host/mounts.js';
 
 /** One mountinfo line (proc(5)) with the given mount point field, already escaped. */
 const line = (id: number, mountPoint: string): string =>

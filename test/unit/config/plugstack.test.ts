@@ -2,7 +2,7 @@
 
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isChosLine, mergePlugstack, parseMode, plugstackPath, renderPlugstackLine } from '../../../src/cli/slurm-config.js';
+import { isChosLine, mergePlugstack, parseMode, plugstackPath, renderPlugstackLine } from '../../../src/config/plugstack.js';
 
 describe('slurm-config', () => {
   test('the line is required, names the plugin and the mode; run_dir only when not the default', () => {
