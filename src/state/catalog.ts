@@ -39,10 +39,10 @@ export interface Catalog {
   readonly environments: readonly CatalogEntry[];
 }
 
-/** The current generation's catalog; undefined when chos is not set up. */
-export function readCatalog(runDir: string = DEFAULT_RUN_DIR): Catalog | undefined {
+/** The catalog of generation `gen` ("current" by default); undefined when there is none (not set up, half-made). */
+export function readCatalog(runDir: string = DEFAULT_RUN_DIR, gen = 'current'): Catalog | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(runDir, 'current', 'catalog.json'), 'utf8')) as Catalog;
+    return JSON.parse(fs.readFileSync(path.join(runDir, gen, 'catalog.json'), 'utf8')) as Catalog;
   } catch {
     return undefined;
   }
