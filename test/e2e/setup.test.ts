@@ -58,6 +58,25 @@ describe('chosctl setup refuses bad configuration and changes nothing', { skip }
     refused('%SHELLS\n# c\nold:/srv/no-such-tree\n', new RegExp(`^chosctl: error: ${CONFIG}:3: tree of "old" does not exist: /srv/no-such-tree`));
   });
 
+  it('reports every tree\'s problems at once: a missing tree, a bad chos.conf and a tree others may write', () => {
+    const bad = path.join(path.dirname(TREES), 'bad-conf-tree');
+    const open = path.join(path.dirname(TREES), 'open-tree');
+    try {
+      for (const d of [bad, open]) fs.mkdirSync(path.join(d, 'etc'), { recursive: true, mode: 0o755 });
+      fs.writeFileSync(path.join(bad, 'etc', 'chos.conf'), '%ENV\nFINE 9bad\n');
+      fs.chmodSync(open, 0o777);
+      refused(`%SHELLS\nold:/srv/no-such-tree\nbadconf:${bad}\nopen:${open}\n`, /(?:)/);
+      const r = chosctl(['setup']);
+      assert.match(r.stderr, new RegExp(`^chosctl: error: ${CONFIG}:2: tree of "old" does not exist: /srv/no-such-tree$`, 'm'));
+      assert.match(r.stderr, new RegExp(`^chosctl: error: ${bad}/etc/chos.conf:2: %ENV: word 2 is not a variable name$`, 'm'));
+      assert.match(r.stderr, new RegExp(`^chosctl: error: ${CONFIG}:4: tree of "open": ${open} is writable by everyone \\(mode 0777\\)$`, 'm'));
+      assert.match(r.stderr, /^hint: nothing was changed; fix the problems above/m);
+    } finally {
+      fs.rmSync(bad, { recursive: true, force: true });
+      fs.rmSync(open, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a config file not owned by root', () => {
     writeConfig(BASE_CONFIG);
     fs.chownSync(CONFIG, userInfo().uid, userInfo().gid);
