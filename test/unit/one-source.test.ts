@@ -26,6 +26,9 @@ const cases: ReadonlyArray<readonly [string, RegExp, readonly string[]]> = [
   ['a lock made with mkdir', /\.setup\.lock|function lock\(runDir[^)]*\)[^{]*\{\n\s*const lockDir/, []],
   ['the synchronous sleep', /Atomics\.wait\(/, ['host/processes.ts']],
   ['the kernel-version comparison', /function (compareKernel|newer)\(/, ['inspect/elf.ts']],
+  ['the gathering of a tree\'s facts for checkTree', /\bgatherTree\(/, ['inspect/gather.ts', 'inspect/tree.ts']],
+  ['the gathering of a tree\'s facts for planning', /\btreeFacts\(/, ['host/facts.ts', 'inspect/tree.ts']],
+  ['the reading of the run directory\'s catalog', /catalog\.json/, ['prepare/setup.ts', 'state/catalog.ts']],
   ['the error of a failed step', /new ChosError\('setup-failed', (msg|message), hint/, ['errors.ts']],
 ];
 
