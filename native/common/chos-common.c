@@ -158,7 +158,7 @@ int chos_open_generation(int run_fd, char *gen_name, size_t gen_len, struct chos
 	return fd;
 }
 
-int chos_open_env_root(int host_root, int gen_fd, const char *name, struct chos_err *e)
+int chos_open_env_root(int host_root, int gen_fd, const char *name, char *target, size_t tlen, struct chos_err *e)
 {
 	char buf[CHOS_NAME_MAX + 2];
 	struct stat st;
@@ -194,14 +194,16 @@ int chos_open_env_root(int host_root, int gen_fd, const char *name, struct chos_
 	if (n < 0 || (size_t)n > CHOS_NAME_MAX)
 		return fail(e, CHOS_ERR, NULL, "the entry data of \"%s\" is malformed", name);
 	buf[n] = '\0';
+	if (strcmp(buf, "/") != 0 && !chos_name_valid(buf))
+		return fail(e, CHOS_ERR, NULL, "the entry data of \"%s\" is malformed", name);
+	if (target != NULL && tlen > (size_t)n)
+		memcpy(target, buf, (size_t)n + 1);
 	if (strcmp(buf, "/") == 0) {
 		fd = fcntl(host_root, F_DUPFD_CLOEXEC, 3);
 		if (fd < 0)
 			return fail(e, CHOS_ERR, NULL, "cannot duplicate a descriptor: %s", strerror(errno));
 		return fd;
 	}
-	if (!chos_name_valid(buf))
-		return fail(e, CHOS_ERR, NULL, "the entry data of \"%s\" is malformed", name);
 	roots = open_dir_at(gen_fd, "roots", "the generation's roots directory", CHOS_ERR, e);
 	if (roots < 0)
 		return CHOS_ERR;
@@ -212,7 +214,7 @@ int chos_open_env_root(int host_root, int gen_fd, const char *name, struct chos_
 	return fd;
 }
 
-int chos_open_env(const char *run_dir, const char *name, struct chos_err *e)
+int chos_open_env(const char *run_dir, const char *name, char *target, size_t tlen, struct chos_err *e)
 {
 	int host, run, gen, fd;
 	if (!chos_name_valid(name))
@@ -231,7 +233,7 @@ int chos_open_env(const char *run_dir, const char *name, struct chos_err *e)
 		close(host);
 		return gen;
 	}
-	fd = chos_open_env_root(host, gen, name, e);
+	fd = chos_open_env_root(host, gen, name, target, tlen, e);
 	close(gen);
 	close(host);
 	return fd;

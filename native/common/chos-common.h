@@ -101,19 +101,21 @@ int chos_open_run_dir(int host_root, const char *run_dir, struct chos_err *e);
 int chos_open_generation(int run_fd, char *gen_name, size_t gen_len, struct chos_err *e);
 
 /*
- * Resolves name in the generation through gen/entry/NAME (written by setup only in setuid
- * mode: a root name, or "/" for the host) and returns an O_DIRECTORY fd of the root to
- * enter: gen/roots/TARGET, or a dup of host_root for "/". name must be valid. Returns
+ * Resolves name in the generation through gen/entry/NAME (a root name, which is the name of the
+ * environment it holds, or "/" for the host) and returns an O_DIRECTORY fd of the root to
+ * enter: gen/roots/TARGET, or a dup of host_root for "/". name must be valid. When target is
+ * not NULL (tlen > CHOS_NAME_MAX), TARGET is copied there: an alias's environment. Returns
  * CHOS_UNKNOWN when the generation has no such name, or CHOS_ERR (also when the generation
  * was set up without entry data).
  */
-int chos_open_env_root(int host_root, int gen_fd, const char *name, struct chos_err *e);
+int chos_open_env_root(int host_root, int gen_fd, const char *name, char *target, size_t tlen, struct chos_err *e);
 
 /*
- * All of the above: the root fd of environment name in the current generation of run_dir.
+ * All of the above: the root fd of environment name in the current generation of run_dir (and
+ * its target, as chos_open_env_root gives it).
  * Leaves the process's root at the namespace root (see chos_open_host_root).
  */
-int chos_open_env(const char *run_dir, const char *name, struct chos_err *e);
+int chos_open_env(const char *run_dir, const char *name, char *target, size_t tlen, struct chos_err *e);
 
 /* fchdir(root_fd) then chroot("."): the process's root and cwd become root_fd. 0 or CHOS_ERR. */
 int chos_enter_root(int root_fd, struct chos_err *e);

@@ -292,13 +292,15 @@ static int task_enter(spank_t sp, int privileged)
 	if (step == SLURM_BATCH_SCRIPT && (argc < 1 || argv[0] == NULL || argv[0][0] != '/' || stat(argv[0], &script) != 0))
 		return refuse("error: cannot find the batch script");
 	if (moved) {
-		fd = chos_open_env(run_dir, name, &e);
+		fd = chos_open_env(run_dir, name, alias, sizeof alias, &e);
 		if (fd == CHOS_UNKNOWN && r == 0)
 			chosen = "root"; /* no choice and no default: the host (back where the task was, below) */
 		else if (fd == CHOS_UNKNOWN)
 			return refuse("error: unknown environment \"%s\" (from %s); hint: run 'chos --list' to see the environments", name, from);
 		else if (fd < 0)
 			return refuse_err(&e);
+		else if (chos_name_valid(alias))
+			chosen = alias; /* an alias's environment ("/", the host, keeps the name) */
 	} else if (strcmp(name, "root") != 0) {
 		int x = env_file(name, root, sizeof root, alias, sizeof alias);
 		if (x == -2 && r == 0 && env_file("root", root, sizeof root, alias, sizeof alias) == 0)

@@ -63,10 +63,12 @@ function batch(args: readonly string[], script: string, o: Opts = {}): { status:
 
 /**
  * The entry records (docs/slurm.md), read from the cluster's own rsyslogd: an srun step of two
- * tasks and a batch script write one record per task, naming the user, the environment, the
- * job (the one this run's Slurm gave), step and task; an entry refused as unknown writes none.
+ * tasks and a batch script write one record per task, naming the user, the environment (for
+ * the alias default, the one it names, which the task's CHOS names too), the job (the one this
+ * run's Slurm gave), step and task; an entry refused as unknown writes none.
  */
 function checkRecords(): void {
+  clearChosFile();
   const start = authLog().length;
   const records = (): string[] => authLog().slice(start).split('\n').filter((l) => l.includes(' chos['));
   const refused = `nope${String(process.pid)}`;
@@ -79,15 +81,20 @@ function checkRecords(): void {
   const b = as(['sbatch', '--parsable', '--wait', '--chos=debian13', '-o', '/dev/null', '--wrap', 'true']);
   assert.equal(b.status, 0, b.stderr);
   const batchJob = b.stdout.trim().split(';')[0] ?? '';
+  const d = srun(['sh', '-c', 'echo "$SLURM_JOB_ID $CHOS"']);
+  assert.equal(d.status, 0, d.stderr);
+  const [aliasJob, chosVar] = d.stdout.trim().split(' ');
+  assert.equal(chosVar, 'debian12', 'default:debian12 gives CHOS=debian12');
   const head = `chos\\[\\d+\\]: user=${USER} uid=${String(userInfo().uid)}`;
   const want = [
     new RegExp(`${head} env=debian11 via=slurm job=${job} step=0 task=0$`),
     new RegExp(`${head} env=debian11 via=slurm job=${job} step=0 task=1$`),
     new RegExp(`${head} env=debian13 via=slurm job=${batchJob} step=batch task=0$`),
+    new RegExp(`${head} env=debian12 via=slurm job=${aliasJob ?? ''} step=0 task=0$`),
   ];
   // The refused step ran first: a record of it would have come before these.
   assert.ok(poll(15_000, () => want.every((w) => records().some((l) => w.test(l)))), `records:\n${records().join('\n')}\n${logs()}`);
-  assert.equal(records().length, 3, records().join('\n'));
+  assert.equal(records().length, 4, records().join('\n'));
   assert.doesNotMatch(authLog(), new RegExp(refused));
 }
 
