@@ -1,4 +1,4 @@
-/* chos-common.c: find and enter a prepared root of the current generation, as root, without following links. I/O. */
+/* chos-common.c: read the user's choice (step 1 of docs/selection.md); find and enter a prepared root of the current generation, as root, without following links. I/O. */
 #define _GNU_SOURCE
 #include "chos-common.h"
 
@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,22 +22,6 @@ static int fail(struct chos_err *e, int rc, const char *hint, const char *fmt, .
 	va_end(ap);
 	snprintf(e->hint, sizeof e->hint, "%s", hint ? hint : "");
 	return rc;
-}
-
-int chos_name_valid(const char *name)
-{
-	size_t i;
-	if (name == NULL || name[0] == '\0' || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (i = 0; name[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (i >= CHOS_NAME_MAX)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '+' || c == '-'))
-			return 0;
-	}
-	return 1;
 }
 
 /* 0 when fd is a directory owned by root and not writable by group or others. */
@@ -173,7 +158,7 @@ int chos_open_generation(int run_fd, char *gen_name, size_t gen_len, struct chos
 	return fd;
 }
 
-int chos_open_env_root(int host_root, int gen_fd, const char *name, struct chos_err *e)
+int chos_open_env_root(int host_root, int gen_fd, const char *name, char *target, size_t tlen, struct chos_err *e)
 {
 	char buf[CHOS_NAME_MAX + 2];
 	struct stat st;
@@ -209,14 +194,16 @@ int chos_open_env_root(int host_root, int gen_fd, const char *name, struct chos_
 	if (n < 0 || (size_t)n > CHOS_NAME_MAX)
 		return fail(e, CHOS_ERR, NULL, "the entry data of \"%s\" is malformed", name);
 	buf[n] = '\0';
+	if (strcmp(buf, "/") != 0 && !chos_name_valid(buf))
+		return fail(e, CHOS_ERR, NULL, "the entry data of \"%s\" is malformed", name);
+	if (target != NULL && tlen > (size_t)n)
+		memcpy(target, buf, (size_t)n + 1);
 	if (strcmp(buf, "/") == 0) {
 		fd = fcntl(host_root, F_DUPFD_CLOEXEC, 3);
 		if (fd < 0)
 			return fail(e, CHOS_ERR, NULL, "cannot duplicate a descriptor: %s", strerror(errno));
 		return fd;
 	}
-	if (!chos_name_valid(buf))
-		return fail(e, CHOS_ERR, NULL, "the entry data of \"%s\" is malformed", name);
 	roots = open_dir_at(gen_fd, "roots", "the generation's roots directory", CHOS_ERR, e);
 	if (roots < 0)
 		return CHOS_ERR;
@@ -227,7 +214,7 @@ int chos_open_env_root(int host_root, int gen_fd, const char *name, struct chos_
 	return fd;
 }
 
-int chos_open_env(const char *run_dir, const char *name, struct chos_err *e)
+int chos_open_env(const char *run_dir, const char *name, char *target, size_t tlen, struct chos_err *e)
 {
 	int host, run, gen, fd;
 	if (!chos_name_valid(name))
@@ -246,7 +233,7 @@ int chos_open_env(const char *run_dir, const char *name, struct chos_err *e)
 		close(host);
 		return gen;
 	}
-	fd = chos_open_env_root(host, gen, name, e);
+	fd = chos_open_env_root(host, gen, name, target, tlen, e);
 	close(gen);
 	close(host);
 	return fd;
@@ -259,4 +246,83 @@ int chos_enter_root(int root_fd, struct chos_err *e)
 	if (chroot(".") != 0)
 		return fail(e, CHOS_ERR, NULL, "cannot enter the environment's root: %s", strerror(errno));
 	return 0;
+}
+
+#define HINT_LIST "run 'chos --list' to see the environments of this host"
+#define HINT_REPLACE "replace it with a file naming an environment: chos --use NAME"
+
+/* HOME/.chos as the reader may see it (the rules' order: is it there, a regular file, readable). */
+static int user_file(const char *home, const struct chos_reader *as, char *out, size_t outlen, struct chos_err *e)
+{
+	char path[4200], buf[CHOS_FILE_MAX];
+	struct stat st;
+	size_t n = 0;
+	ssize_t k = 0;
+	int fd, r;
+	const char *why = NULL;
+	if ((size_t)snprintf(path, sizeof path, "%s/.chos", home) >= sizeof path || lstat(path, &st) != 0)
+		return 0; /* nothing by that name can be seen: no choice */
+	if (!as->privileged && S_ISLNK(st.st_mode) && stat(path, &st) != 0)
+		return fail(e, CHOS_USER_FILE, HINT_REPLACE, "~/.chos is not a regular file");
+	if (!S_ISREG(st.st_mode))
+		return fail(e, CHOS_USER_FILE, HINT_REPLACE, "~/.chos is not a regular file");
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (as->privileged ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return fail(e, CHOS_USER_FILE, "make it readable (chmod u+r ~/.chos), or replace it: chos --use NAME",
+			    "~/.chos cannot be read");
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(e, CHOS_USER_FILE, HINT_REPLACE, "~/.chos is not a regular file");
+	}
+	if (as->privileged && st.st_uid != as->uid) {
+		close(fd);
+		return fail(e, CHOS_USER_FILE, "replace it with a file of your own: chos --use NAME",
+			    "~/.chos is not a regular file of yours");
+	}
+	while (n < sizeof buf && ((k = read(fd, buf + n, sizeof buf - n)) > 0 || (k < 0 && errno == EINTR)))
+		n += k > 0 ? (size_t)k : 0;
+	r = close(fd);
+	if (k < 0 || r != 0)
+		return fail(e, CHOS_USER_FILE, "make it readable (chmod u+r ~/.chos), or replace it: chos --use NAME",
+			    "~/.chos cannot be read");
+	r = chos_user_file_name(buf, n, out, outlen, &why);
+	if (r == CHOS_INVALID_NAME)
+		return fail(e, r, HINT_LIST, "invalid environment name from ~/.chos: %s", why);
+	return r;
+}
+
+int chos_choice(const char *chos, const char *home, const struct chos_reader *as, char *out, size_t outlen,
+		const char **from, struct chos_err *e)
+{
+	const char *why;
+	int fsuid = 0, fsgid = 0, r;
+	size_t len;
+	*from = "$CHOS";
+	if (chos != NULL && chos[0] != '\0') {
+		len = strlen(chos);
+		why = chos_name_problem(chos, len);
+		if (why == NULL && len >= outlen)
+			why = CHOS_WHY_LONG;
+		if (why != NULL)
+			return fail(e, CHOS_INVALID_NAME, HINT_LIST, "invalid environment name from $CHOS: %s", why);
+		memcpy(out, chos, len + 1);
+		return 1;
+	}
+	*from = "~/.chos";
+	if (home == NULL || home[0] == '\0')
+		return 0;
+	if (!as->privileged)
+		return user_file(home, as, out, outlen, e);
+	/* setfsuid reports nothing but the previous id: each change is checked by reading it back. */
+	fsgid = setfsgid(as->gid);
+	fsuid = setfsuid(as->uid);
+	if ((uid_t)setfsuid((uid_t)-1) != as->uid || (gid_t)setfsgid((gid_t)-1) != as->gid)
+		r = fail(e, CHOS_ERR, NULL, "cannot take the user's identity to read ~/.chos");
+	else
+		r = user_file(home, as, out, outlen, e);
+	setfsuid((uid_t)fsuid);
+	setfsgid((gid_t)fsgid);
+	if (setfsuid((uid_t)-1) != fsuid || setfsgid((gid_t)-1) != fsgid)
+		return fail(e, CHOS_ERR, NULL, "cannot take back the file-system ids after reading ~/.chos");
+	return r;
 }

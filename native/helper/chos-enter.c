@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 
 	if (statx(AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID, &before) != 0)
 		die_errno("cannot inspect /");
-	root = chos_open_env(CHOS_RUN_DIR, argv[1], &err);
+	root = chos_open_env(CHOS_RUN_DIR, argv[1], NULL, 0, &err);
 	if (root < 0)
 		die(125, err.msg, err.hint);
 	/* chos_open_env left the root at the namespace's: a caller in a chroot (a jail) was not there. */

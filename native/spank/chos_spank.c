@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -21,7 +20,6 @@
 
 SPANK_PLUGIN(chos, 1);
 
-#define FILE_MAX 256 /* bytes of ~/.chos read (docs/selection.md) */
 #define FAIL (-1)      /* what every hook returns on failure: Slurm fails the task (never > 0) */
 
 enum mode { MODE_USER, MODE_ROOT };
@@ -43,20 +41,9 @@ static int refuse(const char *fmt, ...)
 	return FAIL;
 }
 
-/* The name check of docs/selection.md on len bytes (which may hold NUL); NULL when valid. */
-static const char *name_problem(const char *s, size_t len)
+static int refuse_err(const struct chos_err *e)
 {
-	size_t i;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			 c == '.' || c == '_' || c == '+' || c == '-';
-		if (!ok || (i == 0 && (c == '.' || c == '-')))
-			return "a name may hold only letters, digits, \".\", \"_\", \"+\" and \"-\", and may not start with \".\" or \"-\"";
-	}
-	if (len > CHOS_NAME_MAX)
-		return "the name is longer than 64 characters";
-	return NULL;
+	return refuse("error: %s%s%s", e->msg, e->hint[0] ? "; hint: " : "", e->hint);
 }
 
 static int opt_cb(int val, const char *optarg, int remote)
@@ -66,7 +53,7 @@ static int opt_cb(int val, const char *optarg, int remote)
 	(void)remote;
 	if (optarg == NULL || optarg[0] == '\0')
 		return refuse("--chos needs an environment name (see chos --list)");
-	why = name_problem(optarg, strlen(optarg));
+	why = chos_name_problem(optarg, strlen(optarg));
 	if (why != NULL)
 		return refuse("invalid environment name from --chos: %s", why);
 	snprintf(opt_name, sizeof opt_name, "%s", optarg);
@@ -97,117 +84,36 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
 	return 0;
 }
 
-/*
- * Reads ~/.chos into out (docs/selection.md, step 1). Returns 1 with a name, 0 for no choice,
- * FAIL when refused. Privileged: file access with the user's ids, no link followed, the
- * file must be the user's; its content is never printed.
- */
-static int read_user_file(spank_t sp, uid_t uid, gid_t gid, int privileged, char *out, size_t outlen)
+/* The job's value of var, or NULL. */
+static const char *job_env(char **env, const char *var)
 {
-	char home[4096], path[4200], buf[FILE_MAX];
-	struct stat st;
-	ssize_t n = 0;
-	size_t a, b;
-	int fd, saved = 0, r;
-	const char *why;
-	if (spank_getenv(sp, "HOME", home, sizeof home) != ESPANK_SUCCESS || home[0] == '\0')
-		return 0;
-	if ((size_t)snprintf(path, sizeof path, "%s/.chos", home) >= sizeof path)
-		return 0;
-	if (privileged) {
-		setfsgid(gid);
-		setfsuid(uid);
-		if ((uid_t)setfsuid((uid_t)-1) != uid || (gid_t)setfsgid((gid_t)-1) != gid)
-			return refuse("error: cannot take the user's identity to read ~/.chos");
-	}
-	r = privileged ? lstat(path, &st) : stat(path, &st);
-	if (r != 0) {
-		r = 0;
-		goto out;
-	}
-	r = FAIL;
-	if (!S_ISREG(st.st_mode)) {
-		refuse("error: ~/.chos is not a regular file");
-		goto out;
-	}
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (privileged ? O_NOFOLLOW : 0));
-	if (fd < 0) {
-		refuse("error: ~/.chos cannot be read");
-		goto out;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (privileged && st.st_uid != uid)) {
-		close(fd);
-		refuse("error: ~/.chos is not a regular file of yours");
-		goto out;
-	}
-	while ((size_t)n < sizeof buf) {
-		ssize_t k = read(fd, buf + n, sizeof buf - (size_t)n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		n += k;
-	}
-	close(fd);
-	/* The first line (or all 256 bytes), without spaces, tabs and CRs at either end. */
-	for (b = 0; b < (size_t)n && buf[b] != '\n'; b++)
-		;
-	for (a = 0; a < b && (buf[a] == ' ' || buf[a] == '\t' || buf[a] == '\r'); a++)
-		;
-	while (b > a && (buf[b - 1] == ' ' || buf[b - 1] == '\t' || buf[b - 1] == '\r'))
-		b--;
-	r = 0;
-	if (b > a) {
-		why = name_problem(buf + a, b - a);
-		if (why != NULL || b - a >= outlen) {
-			r = refuse("error: invalid environment name from ~/.chos: %s", why ? why : "too long");
-			goto out;
-		}
-		memcpy(out, buf + a, b - a);
-		out[b - a] = '\0';
-		r = 1;
-	}
-out:
-	saved = errno;
-	if (privileged) {
-		setfsuid(0);
-		setfsgid(0);
-	}
-	errno = saved;
-	return r;
+	size_t n = strlen(var);
+	for (; env != NULL && *env != NULL; env++)
+		if (strncmp(*env, var, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
 }
 
-/* The choice: --chos, else $CHOS of the job, else ~/.chos. 1 with a name, 0 none, or FAIL. */
-static int choose(spank_t sp, uid_t uid, gid_t gid, int privileged, char *name, size_t len, const char **from)
+/*
+ * The choice: --chos, else step 1 of docs/selection.md on the job's $CHOS and ~/.chos (native/common,
+ * which a root-mode plugin reads with the user's file-system ids). 1 with a name, 0 none, or FAIL.
+ */
+static int choose(spank_t sp, const struct chos_reader *as, char *name, size_t len, const char **from)
 {
-	char env[256];
-	const char *why;
-	char *arg = NULL;
-	spank_err_t rc;
-	if (!opt_given && spank_option_getopt(sp, &chos_option, &arg) == ESPANK_SUCCESS && arg != NULL) {
-		if (opt_cb(0, arg, 1) != 0)
-			return FAIL;
-	}
+	struct chos_err e;
+	char *arg = NULL, **env = NULL;
+	int r;
+	if (!opt_given && spank_option_getopt(sp, &chos_option, &arg) == ESPANK_SUCCESS && arg != NULL && opt_cb(0, arg, 1) != 0)
+		return FAIL;
 	if (opt_given) {
 		snprintf(name, len, "%s", opt_name);
 		*from = "--chos";
 		return 1;
 	}
-	rc = spank_getenv(sp, "CHOS", env, sizeof env);
-	if (rc == ESPANK_NOSPACE)
-		return refuse("error: invalid environment name from $CHOS: the name is longer than 64 characters");
-	if (rc == ESPANK_SUCCESS && env[0] != '\0') {
-		why = name_problem(env, strlen(env));
-		if (why != NULL)
-			return refuse("error: invalid environment name from $CHOS: %s", why);
-		if (strlen(env) >= len)
-			return refuse("error: invalid environment name from $CHOS: the name is longer than 64 characters");
-		memcpy(name, env, strlen(env) + 1);
-		*from = "$CHOS";
-		return 1;
-	}
-	*from = "~/.chos";
-	return read_user_file(sp, uid, gid, privileged, name, len);
+	if (spank_get_item(sp, S_JOB_ENV, &env) != ESPANK_SUCCESS)
+		return refuse("error: cannot read the job's environment from Slurm");
+	r = chos_choice(job_env(env, "CHOS"), job_env(env, "HOME"), as, name, len, from, &e);
+	return r >= 0 ? r : refuse_err(&e);
 }
 
 /* User mode: reads root='...' and name='...' from RUN/current/env/NAME. 0, -2 unknown, or -1. */
@@ -244,16 +150,22 @@ static int env_file(const char *name, char *root, size_t rlen, char *alias, size
 	return root[0] == '/' ? 0 : -1;
 }
 
-static void log_entry(uid_t uid, const char *name)
+/* The record of docs/slurm.md, made on the host (the user's name is looked up before entering). */
+static void record_text(char *out, size_t len, uid_t uid, const char *env, uint32_t job, uint32_t step, uint32_t task)
 {
 	struct passwd pw, *res = NULL;
-	char buf[4096];
+	char buf[4096], st[16];
 	const char *user = "?";
-	if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL && name_problem(res->pw_name, strlen(res->pw_name)) == NULL)
+	if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL && chos_name_valid(res->pw_name))
 		user = res->pw_name;
-	openlog("chos", LOG_PID, LOG_AUTHPRIV);
-	syslog(LOG_AUTHPRIV | LOG_NOTICE, "user=%s uid=%u env=%s via=slurm", user, (unsigned)uid, name);
-	closelog();
+	if (step == SLURM_BATCH_SCRIPT)
+		snprintf(st, sizeof st, "batch");
+	else if (step == SLURM_INTERACTIVE_STEP)
+		snprintf(st, sizeof st, "interactive");
+	else
+		snprintf(st, sizeof st, "%u", (unsigned)step);
+	snprintf(out, len, "user=%s uid=%u env=%s via=slurm job=%u step=%s task=%u", user, (unsigned)uid, env, (unsigned)job,
+		 st, (unsigned)task);
 }
 
 static int write_file(const char *path, const char *text)
@@ -294,24 +206,6 @@ static int enter_user(const char *root, uid_t uid, gid_t gid)
 	if (fchdir(fd) != 0 || chroot(".") != 0) {
 		close(fd);
 		return refuse("error: cannot enter the prepared root: %s", strerror(errno));
-	}
-	close(fd);
-	return 0;
-}
-
-/* Root mode: the shared core opens the root without following links, then chroots. */
-static int enter_root(const char *name, int *unknown)
-{
-	struct chos_err e;
-	int fd = chos_open_env(run_dir, name, &e);
-	*unknown = fd == CHOS_UNKNOWN;
-	if (fd == CHOS_UNKNOWN)
-		return FAIL;
-	if (fd < 0)
-		return refuse("error: %s%s%s", e.msg, e.hint[0] ? "; hint: " : "", e.hint);
-	if (chos_enter_root(fd, &e) != 0) {
-		close(fd);
-		return refuse("error: %s", e.msg);
 	}
 	close(fd);
 	return 0;
@@ -366,25 +260,27 @@ static int settle(spank_t sp, const char *cwd, const struct stat *script, char *
 
 static int task_enter(spank_t sp, int privileged)
 {
-	char name[CHOS_NAME_MAX + 1] = "", root[512] = "/", alias[CHOS_NAME_MAX + 1] = "", cwd[4096] = "";
+	char name[CHOS_NAME_MAX + 1] = "", root[512] = "/", alias[CHOS_NAME_MAX + 1] = "", cwd[4096] = "", record[320];
 	const char *from = "", *chosen;
-	uid_t uid;
-	gid_t gid;
-	uint32_t step = 0;
-	int argc = 0, r, unknown = 0;
+	struct chos_reader as = { privileged, 0, 0 };
+	struct chos_err e;
+	uint32_t job = 0, step = 0, task = 0;
+	int argc = 0, r, rc = 0, fd = -1, inside, moved;
 	char **argv = NULL;
 	struct stat script, st;
-	if (spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS || spank_get_item(sp, S_JOB_GID, &gid) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS || spank_get_item(sp, S_JOB_ARGV, &argc, &argv) != ESPANK_SUCCESS)
+	if (spank_get_item(sp, S_JOB_UID, &as.uid) != ESPANK_SUCCESS || spank_get_item(sp, S_JOB_GID, &as.gid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS || spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_TASK_GLOBAL_ID, &task) != ESPANK_SUCCESS || spank_get_item(sp, S_JOB_ARGV, &argc, &argv) != ESPANK_SUCCESS)
 		return refuse("error: cannot read the job's ids from Slurm");
 	if (step == SLURM_EXTERN_CONT)
 		return 0;
-	r = choose(sp, uid, gid, privileged, name, sizeof name, &from);
+	r = choose(sp, &as, name, sizeof name, &from);
 	if (r < 0)
 		return FAIL;
 	if (r == 0)
 		snprintf(name, sizeof name, "%s", "default");
 	chosen = name;
+	moved = privileged && strcmp(name, "root") != 0; /* chos_open_env moves the task's root and cwd */
 	if (strcmp(name, "root") != 0) {
 		char path[512];
 		snprintf(path, sizeof path, "%s/current/env", run_dir);
@@ -395,43 +291,45 @@ static int task_enter(spank_t sp, int privileged)
 		cwd[0] = '\0';
 	if (step == SLURM_BATCH_SCRIPT && (argc < 1 || argv[0] == NULL || argv[0][0] != '/' || stat(argv[0], &script) != 0))
 		return refuse("error: cannot find the batch script");
-	if (strcmp(name, "root") == 0) {
-		root[0] = '/', root[1] = '\0';
-	} else if (!privileged) {
-		int e = env_file(name, root, sizeof root, alias, sizeof alias);
-		if (e == -2 && r == 0 && env_file("root", root, sizeof root, alias, sizeof alias) == 0)
-			chosen = "root"; /* no choice and no default: the host */
-		else if (e == -2)
+	if (moved) {
+		fd = chos_open_env(run_dir, name, alias, sizeof alias, &e);
+		if (fd == CHOS_UNKNOWN && r == 0)
+			chosen = "root"; /* no choice and no default: the host (back where the task was, below) */
+		else if (fd == CHOS_UNKNOWN)
 			return refuse("error: unknown environment \"%s\" (from %s); hint: run 'chos --list' to see the environments", name, from);
-		else if (e != 0)
+		else if (fd < 0)
+			return refuse_err(&e);
+		else if (chos_name_valid(alias))
+			chosen = alias; /* an alias's environment ("/", the host, keeps the name) */
+	} else if (strcmp(name, "root") != 0) {
+		int x = env_file(name, root, sizeof root, alias, sizeof alias);
+		if (x == -2 && r == 0 && env_file("root", root, sizeof root, alias, sizeof alias) == 0)
+			chosen = "root"; /* no choice and no default: the host */
+		else if (x == -2)
+			return refuse("error: unknown environment \"%s\" (from %s); hint: run 'chos --list' to see the environments", name, from);
+		else if (x != 0)
 			return refuse("error: cannot read the set-up of environment \"%s\"", name);
-		if (alias[0] != '\0' && name_problem(alias, strlen(alias)) == NULL)
+		if (alias[0] != '\0' && chos_name_valid(alias))
 			chosen = alias;
 	}
-	if (privileged && strcmp(name, "root") != 0) {
-		log_entry(uid, name);
-		if (enter_root(name, &unknown) != 0) {
-			if (!unknown)
-				return FAIL;
-			if (r != 0)
-				return refuse("error: unknown environment \"%s\" (from %s); hint: run 'chos --list' to see the environments", name, from);
-			chosen = "root"; /* no choice and no default: the host (back where the task was) */
-			if (settle(sp, cwd, NULL, NULL) != 0)
-				return FAIL;
-			return spank_setenv(sp, "CHOS", chosen, 1) == ESPANK_SUCCESS ? 0 : refuse("error: cannot set CHOS");
-		}
-		if (settle(sp, cwd, step == SLURM_BATCH_SCRIPT ? &script : NULL, argv) != 0)
-			return FAIL;
-	} else if (strcmp(root, "/") != 0) {
-		log_entry(uid, chosen);
-		if (enter_user(root, uid, gid) != 0 || settle(sp, cwd, step == SLURM_BATCH_SCRIPT ? &script : NULL, argv) != 0)
-			return FAIL;
-	} else {
-		log_entry(uid, chosen);
+	inside = fd >= 0 || strcmp(root, "/") != 0;
+	/* Connected now, written once the task is in: the tree's /dev/log is not the host's. */
+	record_text(record, sizeof record, as.uid, chosen, job, step, task);
+	openlog("chos", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	if (fd >= 0) {
+		rc = chos_enter_root(fd, &e) != 0 ? refuse_err(&e) : 0;
+		close(fd);
+	} else if (inside) {
+		rc = enter_user(root, as.uid, as.gid);
 	}
-	if (spank_setenv(sp, "CHOS", chosen, 1) != ESPANK_SUCCESS)
-		return refuse("error: cannot set CHOS in the job's environment");
-	return 0;
+	if (rc == 0 && (inside || moved))
+		rc = settle(sp, cwd, inside && step == SLURM_BATCH_SCRIPT ? &script : NULL, inside ? argv : NULL);
+	if (rc == 0 && spank_setenv(sp, "CHOS", chosen, 1) != ESPANK_SUCCESS)
+		rc = refuse("error: cannot set CHOS in the job's environment");
+	if (rc == 0)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s", record);
+	closelog();
+	return rc;
 }
 
 int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)

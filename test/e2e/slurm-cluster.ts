@@ -1,6 +1,8 @@
 // A real single-node Slurm cluster for the tests: munged, slurmctld and slurmd (Debian's, 22.05)
 // started directly (no systemd) with their own key, config, state, spool and log directories
-// under the test world, non-default ports, stopped by PID afterwards. I/O; needs root.
+// under the test world, non-default ports, stopped by PID afterwards; and an rsyslogd of its own
+// that receives what the plugin logs (slurmd runs where /dev/log is that rsyslogd's socket).
+// I/O; needs root.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,7 +22,13 @@ export const MUNGE_SOCKET = path.join(SITE_SLURM, 'munge', 'munge.socket.2');
 export const SPOOL = path.join(SLURM, 'spool');
 const STATE = path.join(SLURM, 'state');
 const LOG = path.join(SLURM, 'log');
+/** What the cluster's rsyslogd writes: authpriv.*, the plugin's entry records. */
+export const AUTH_LOG = path.join(LOG, 'auth.log');
+const LOG_SOCKET = path.join(SLURM, 'log.sock');
+// Where slurmd's mount namespace gets a /dev/log when the machine has none (see LOG_NAMESPACE).
+const DEV_LOG_DIR = path.join(SLURM, 'devlog');
 const PIDS = {
+  rsyslogd: path.join(SLURM, 'rsyslogd.pid'),
   munged: path.join(SLURM, 'munged.pid'),
   slurmctld: path.join(SLURM, 'slurmctld.pid'),
   slurmd: path.join(SLURM, 'slurmd.pid'),
@@ -98,7 +106,7 @@ export function poll(ms: number, ok: () => boolean): boolean {
 
 export function logs(): string {
   const out: string[] = [];
-  for (const f of ['munged.log', 'slurmctld.log', 'slurmd.log']) {
+  for (const f of ['munged.log', 'slurmctld.log', 'slurmd.log', 'auth.log']) {
     const p = path.join(LOG, f);
     if (fs.existsSync(p)) out.push(`--- ${f}\n${fs.readFileSync(p, 'utf8').split('\n').slice(-40).join('\n')}`);
   }
@@ -119,11 +127,47 @@ export function writePlugstack(text: string): void {
   write(PLUGSTACK, text);
 }
 
+/** The records the cluster's rsyslogd has written so far ('' before the first). */
+export function authLog(): string {
+  return fs.existsSync(AUTH_LOG) ? fs.readFileSync(AUTH_LOG, 'utf8') : '';
+}
+
+/** The cluster's own rsyslogd, on its own socket (never the machine's logger or journal). */
+function startRsyslogd(): void {
+  fs.rmSync(LOG_SOCKET, { force: true });
+  const conf = path.join(SLURM, 'rsyslog.conf');
+  write(conf, `module(load="imuxsock" SysSock.Use="off")\ninput(type="imuxsock" Socket="${LOG_SOCKET}")\nauthpriv.* ${AUTH_LOG}\n`);
+  const r = run('rsyslogd', ['-f', conf, '-i', PIDS.rsyslogd]);
+  if (r.error !== undefined) fail(`rsyslogd cannot run (${r.error.message}): apt-get install rsyslog`);
+  if (r.status !== 0) fail(`rsyslogd failed: ${r.stderr}`);
+  if (!poll(10_000, () => fs.existsSync(LOG_SOCKET))) fail('rsyslogd did not make its socket');
+}
+
+/**
+ * Runs its arguments ("$@" after SOCKET DIR) in a mount namespace of their own where /dev/log is
+ * SOCKET: bound over the machine's /dev/log, or, where there is none, in an overlay of /dev
+ * whose upper layer (a tmpfs of that namespace, in DIR) holds only the link "log"; /dev's own
+ * mounts (pts, shm…) are bound back on top. Nothing outside the namespace changes.
+ */
+const LOG_NAMESPACE = `set -e
+if [ -e /dev/log ]; then mount --bind "$0" /dev/log
+else
+  mount -t tmpfs -o mode=0755 chos-devlog "$1"
+  mkdir "$1/upper" "$1/work" "$1/dev"
+  ln -s "$0" "$1/upper/log"
+  mount --rbind /dev "$1/dev"
+  mount -t overlay chos-dev -o "lowerdir=/dev,upperdir=$1/upper,workdir=$1/work" /dev
+  for m in $(awk '$5 ~ "^/dev/[^/]+$" { print substr($5, 6) }' /proc/self/mountinfo | sort -u); do mount --rbind "$1/dev/$m" "/dev/$m"; done
+fi
+shift
+exec "$@"`;
+
 /** Starts (or restarts) the whole cluster with `plugstack`; throws with the daemons' logs. */
 export function startCluster(plugstack: string): void {
   stopCluster();
-  for (const d of [STATE, SPOOL, LOG, path.dirname(MUNGE_SOCKET), path.dirname(SLURM_CONF)]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+  for (const d of [STATE, SPOOL, LOG, DEV_LOG_DIR, path.dirname(MUNGE_SOCKET), path.dirname(SLURM_CONF)]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
   fs.chmodSync(SLURM, 0o755);
+  startRsyslogd();
   const key = path.join(SLURM, 'munge.key');
   if (!fs.existsSync(key)) {
     const r = run('mungekey', ['--create', '--keyfile', key]);
@@ -146,7 +190,11 @@ export function startCluster(plugstack: string): void {
   startSlurmd();
 }
 
-/** (Re)starts slurmd alone, e.g. after the plugin stack changed; the controller stays. */
+/**
+ * (Re)starts slurmd alone, e.g. after the plugin stack changed; the controller stays. slurmd
+ * runs in a mount namespace of its own (for /dev/log): it does not see the generations a later
+ * `chosctl setup` mounts (setup makes its mounts private), so a test that runs setup restarts it.
+ */
 export function restartSlurmd(plugstack: string): void {
   stopPid(PIDS.slurmd);
   writePlugstack(plugstack);
@@ -155,7 +203,8 @@ export function restartSlurmd(plugstack: string): void {
 
 function startSlurmd(): void {
   const env = { ...process.env, SLURM_CONF };
-  const d = spawnSync('slurmd', ['-f', SLURM_CONF], { encoding: 'utf8', env, timeout: 30_000 });
+  const d = spawnSync('unshare', ['--mount', '--propagation', 'slave', 'sh', '-c', LOG_NAMESPACE, LOG_SOCKET, DEV_LOG_DIR,
+    'slurmd', '-f', SLURM_CONF], { encoding: 'utf8', env, timeout: 30_000 });
   if (d.status !== 0) fail(`slurmd failed: ${d.stderr}`);
   const idle = (): boolean => {
     const r = run('sinfo', ['-h', '-N', '-o', '%T'], { env });
@@ -186,11 +235,12 @@ function stopPid(file: string): void {
   }
 }
 
-/** Stops slurmd, slurmctld and munged by the PIDs they recorded. */
+/** Stops slurmd, slurmctld, munged and rsyslogd by the PIDs they recorded. */
 export function stopCluster(): void {
   stopPid(PIDS.slurmd);
   stopPid(PIDS.slurmctld);
   stopPid(PIDS.munged);
+  stopPid(PIDS.rsyslogd);
 }
 
 /** Every process of the test user still alive (none should outlive its job). */

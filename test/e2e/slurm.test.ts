@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BASE_CONFIG, REPO, RUN_DIR, SITE_DIR, USER, asUser, cannotRun, chosctl, ensureWorld, must, run, userInfo, writeConfig } from './harness.js';
-import { NODE, SLURM, SLURM_CONF, logs, poll, restartSlurmd, slurmEnv, startCluster, stopCluster, userProcesses } from './slurm-cluster.js';
+import { NODE, SLURM, SLURM_CONF, authLog, logs, poll, restartSlurmd, slurmEnv, startCluster, stopCluster, userProcesses } from './slurm-cluster.js';
 
 // Where every environment sees it at the same path (the site directory is bound everywhere), so
 // that srun inside a job loads it too.
@@ -59,6 +59,43 @@ function batch(args: readonly string[], script: string, o: Opts = {}): { status:
   const text = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
   fs.rmSync(out, { force: true });
   return { status: r.status, out: text, stderr: r.stderr };
+}
+
+/**
+ * The entry records (docs/slurm.md), read from the cluster's own rsyslogd: an srun step of two
+ * tasks and a batch script write one record per task, naming the user, the environment (for
+ * the alias default, the one it names, which the task's CHOS names too), the job (the one this
+ * run's Slurm gave), step and task; an entry refused as unknown writes none.
+ */
+function checkRecords(): void {
+  clearChosFile();
+  const start = authLog().length;
+  const records = (): string[] => authLog().slice(start).split('\n').filter((l) => l.includes(' chos['));
+  const refused = `nope${String(process.pid)}`;
+  const r = srun([`--chos=${refused}`, 'true']);
+  assert.notEqual(r.status, 0);
+  const s = srun(['-n2', '--chos=debian11', 'sh', '-c', 'echo "$SLURM_JOB_ID"']);
+  assert.equal(s.status, 0, s.stderr);
+  const job = s.stdout.split('\n')[0] ?? '';
+  assert.match(job, /^\d+$/);
+  const b = as(['sbatch', '--parsable', '--wait', '--chos=debian13', '-o', '/dev/null', '--wrap', 'true']);
+  assert.equal(b.status, 0, b.stderr);
+  const batchJob = b.stdout.trim().split(';')[0] ?? '';
+  const d = srun(['sh', '-c', 'echo "$SLURM_JOB_ID $CHOS"']);
+  assert.equal(d.status, 0, d.stderr);
+  const [aliasJob, chosVar] = d.stdout.trim().split(' ');
+  assert.equal(chosVar, 'debian12', 'default:debian12 gives CHOS=debian12');
+  const head = `chos\\[\\d+\\]: user=${USER} uid=${String(userInfo().uid)}`;
+  const want = [
+    new RegExp(`${head} env=debian11 via=slurm job=${job} step=0 task=0$`),
+    new RegExp(`${head} env=debian11 via=slurm job=${job} step=0 task=1$`),
+    new RegExp(`${head} env=debian13 via=slurm job=${batchJob} step=batch task=0$`),
+    new RegExp(`${head} env=debian12 via=slurm job=${aliasJob ?? ''} step=0 task=0$`),
+  ];
+  // The refused step ran first: a record of it would have come before these.
+  assert.ok(poll(15_000, () => want.every((w) => records().some((l) => w.test(l)))), `records:\n${records().join('\n')}\n${logs()}`);
+  assert.equal(records().length, 4, records().join('\n'));
+  assert.doesNotMatch(authLog(), new RegExp(refused));
 }
 
 /** What a failed step printed, without Slurm's own follow-up lines. */
@@ -123,6 +160,8 @@ describe('Slurm: user mode', { skip }, () => {
     } finally {
       writeConfig(BASE_CONFIG);
       assert.equal(chosctl(['setup']).status, 0);
+      // slurmd's mount namespace (slurm-cluster.ts) does not see the new generation's mounts.
+      restartSlurmd(line('user'));
     }
   });
 
@@ -263,6 +302,10 @@ describe('Slurm: user mode', { skip }, () => {
     assert.match(b2.out, /chos: error: unknown environment "nope"/);
   });
 
+  test('each srun task and sbatch script entry is recorded in the system log; a refused one is not', () => {
+    checkRecords();
+  });
+
   test('a node where the plugin is missing runs nothing (required: slurmd refuses to start)', () => {
     // The client reads a good plugin stack; the node's names a plugin that is not there.
     const clientDir = path.join(SLURM, 'client');
@@ -313,6 +356,10 @@ describe('Slurm: root mode', { skip }, () => {
     fs.chownSync(wd, u.uid, u.gid);
     const w = srun(['sh', '-c', 'pwd; cat /etc/debian_version'], { cwd: wd, env: { CHOS: 'debian11' } });
     assert.match(w.stdout, new RegExp(`^${wd}\n11\\.`), w.stderr);
+  });
+
+  test('each srun task and sbatch script entry is recorded in the system log; a refused one is not', () => {
+    checkRecords();
   });
 
   test('hostile ~/.chos and CHOS: no link followed as root, no content disclosed, no hang', () => {

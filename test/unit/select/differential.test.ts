@@ -2,7 +2,16 @@
 // and the TypeScript side (what chos --list and --doctor use) get the same hostile $CHOS and
 // ~/.chos on the same host states and must give the same answer, word for word, and the one
 // expected here. Both run in child processes as one user: as root, as nobody, so that an
-// unreadable ~/.chos is unreadable. I/O (temporary directories, sh, node).
+// unreadable ~/.chos is unreadable.
+//
+// The C side (native/common: what the Slurm plugin and the setuid helper use) is the third: it
+// has no catalog of known environments (step 2 is the plugin's own, against the node's run
+// directory), so what is compared is step 1, the choice: name or none, source, or the refusal
+// with its message and hint, against the sh rules' chos_choice alone. The probe
+// (native/test/chos-select-probe.c, built here with native/Makefile's flags) runs as the user,
+// as the plugin's user mode does, and, when the test runs as root, as root reading ~/.chos with
+// nobody's file-system ids, as its root mode does: that mode follows no link, so a link is "not
+// a regular file" there (docs/slurm.md). I/O (temporary directories, sh, node, make, gcc).
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,6 +28,10 @@ const AS_NOBODY = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--reg
 // Prints the answer as bin/chos sees it: "ok", name, source; or the problem, message, hint.
 const SH_PROBE = `. "$1" || exit 99
 if chos_choice && chos_resolve "$2"; then printf 'ok\\n%s\\n%s\\n' "$chos_name" "$chos_from"
+else printf '%s\\n%s\\n%s\\n' "$chos_problem" "$chos_why" "$chos_hint"; fi`;
+// Step 1 alone (chos_choice), for the C side: "none" and two empty lines when there is no choice.
+const SH_CHOICE_PROBE = `. "$1" || exit 99
+if chos_choice; then if [ -n "$chos_name" ]; then printf 'ok\\n%s\\n%s\\n' "$chos_name" "$chos_from"; else printf 'none\\n\\n\\n'; fi
 else printf '%s\\n%s\\n%s\\n' "$chos_problem" "$chos_why" "$chos_hint"; fi`;
 // The same through the function chos --list marks its line with.
 const TS_PROBE = `const { selectionFor } = require(${JSON.stringify(path.join(BUILD, 'src', 'cli', 'chos.js'))});
@@ -88,6 +101,11 @@ const CASES: readonly Case[] = [
   { name: '$CHOS is not trimmed', chos: ' debian11', expect: 'invalid-name', message: `invalid environment name from $CHOS: ${CHARS}` },
   { name: 'a newline in $CHOS is refused', chos: 'debian11\nx', expect: 'invalid-name' },
   { name: 'a 65-character $CHOS is refused', chos: 'a'.repeat(65), expect: 'invalid-name' },
+  { name: 'a 64-character $CHOS is valid (and unknown here)', chos: 'a'.repeat(64), expect: 'unknown-environment' },
+  { name: 'a long $CHOS with a bad character at its end: the characters are checked first', chos: `${'a'.repeat(300)}/`, expect: 'invalid-name', message: `invalid environment name from $CHOS: ${CHARS}` },
+  { name: 'a control character in $CHOS is refused, not printed', chos: 'deb\u0007ian', expect: 'invalid-name' },
+  { name: 'a file of CR only: no choice', file: text('\r\r\n'), expect: 'ok default default' },
+  { name: 'a name followed by a NUL on its line is refused', file: text(Buffer.from('debian11\0\n')), expect: 'invalid-name' },
   { name: 'an unknown $CHOS', chos: 'debian7', expect: 'unknown-environment', message: 'unknown environment "debian7" (from $CHOS)' },
   { name: '$CHOS=default where there is one', chos: 'default', expect: 'ok default $CHOS' },
   { name: '$CHOS=default where there is none', chos: 'default', host: 'no-default', expect: 'unknown-environment' },
@@ -102,6 +120,7 @@ const CASES: readonly Case[] = [
 ];
 
 let base = '';
+let probe = '';
 const runDirs: Record<Host, string> = { 'set-up': '', 'no-default': '', 'not-set-up': '' };
 
 function makeRun(dir: string, names: readonly string[] | undefined): void {
@@ -126,6 +145,17 @@ function makeHome(dir: string, spec: FileSpec | undefined): void {
   } else {
     fs.writeFileSync(f, spec.unreadable, { mode: 0o000 });
   }
+  // The user's own (the plugin's root mode reads no other), for all three sides.
+  if (AS_NOBODY.length > 0) for (const n of fs.readdirSync(dir)) fs.lchownSync(path.join(dir, n), 65534, 65534);
+}
+
+/** Builds the C probe with native/Makefile (the plugin's rules, the helper's flags) into dir. */
+function buildProbe(dir: string): string {
+  const missing = ['gcc', 'make'].filter((c) => spawnSync('sh', ['-c', 'command -v "$0"', c], { stdio: 'ignore' }).status !== 0);
+  assert.deepEqual(missing, [], `${missing.join(', ')} not installed: apt-get install gcc make (or build-essential); the C side of the selection rules is built and tested here`);
+  const r = spawnSync('make', ['-s', '-C', path.join(REPO, 'native'), `OUT=${dir}`, 'probe'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `make -C native probe failed: ${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
+  return path.join(dir, 'chos-select-probe');
 }
 
 function answerOf(argv: readonly string[], env: Record<string, string>): string[] {
@@ -135,7 +165,7 @@ function answerOf(argv: readonly string[], env: Record<string, string>): string[
   return r.stdout.split('\n').slice(0, 3);
 }
 
-describe('the sh rules and the TypeScript rules give the same answer', () => {
+describe('the sh, TypeScript and C rules give the same answer', () => {
   before(() => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'chos-rules-'));
     fs.chmodSync(base, 0o755);
@@ -143,6 +173,7 @@ describe('the sh rules and the TypeScript rules give the same answer', () => {
     makeRun(path.join(base, 'run-no-default'), ['root', 'debian11']);
     makeRun(path.join(base, 'run-not-set-up'), undefined);
     for (const h of Object.keys(runDirs) as Host[]) runDirs[h] = path.join(base, `run-${h}`);
+    probe = buildProbe(path.join(base, 'native'));
   });
   after(() => {
     if (base) fs.rmSync(base, { recursive: true, force: true });
@@ -163,6 +194,14 @@ describe('the sh rules and the TypeScript rules give the same answer', () => {
       if (c.message !== undefined) assert.equal(a, c.message);
       // Never the refused name itself: it may hold control characters.
       if (kind !== 'ok') assert.doesNotMatch(`${a ?? ''}${b ?? ''}`, /[\u0000-\u001f\u007f-\uffff]/u);
+      // Step 1 in C, as the plugin's user mode and (as root) its root mode read it.
+      const choice = answerOf([...AS_NOBODY, 'sh', '-c', SH_CHOICE_PROBE, 'probe', RULES], env);
+      assert.deepEqual(answerOf([...AS_NOBODY, probe], env), choice, 'C (user mode) chooses as sh does');
+      if (AS_NOBODY.length > 0) {
+        const link = c.file !== undefined && 'link' in c.file;
+        const rootMode = link ? ['user-file', '~/.chos is not a regular file', 'replace it with a file naming an environment: chos --use NAME'] : choice;
+        assert.deepEqual(answerOf([probe, '--as', '65534:65534'], env), rootMode, 'C (root mode) chooses as sh does, links refused');
+      }
     });
   });
 });
