@@ -1,7 +1,8 @@
 // The selection constants of the two languages agree: bin/chos-rules.sh (sourced by sh) and
-// src/config/names.ts, src/select/select.ts, src/config/chos-conf.ts. I/O (runs sh).
+// src/config/names.ts, src/select/select.ts, src/config/chos-conf.ts; and the C header's. I/O (runs sh).
 
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,4 +35,12 @@ test('sourcing the rules file only defines (no output, no command run, status 0)
   const r = spawnSync('/bin/sh', ['-c', '. "$1"; echo "status $?"', 'sh', RULES], { encoding: 'utf8', env: { PATH: '/nonexistent' } });
   assert.equal(r.stdout, 'status 0\n');
   assert.equal(r.stderr, '');
+});
+
+test('the C side (native/common/chos-common.h) holds the same name length and file limit', () => {
+  const header = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'native', 'common', 'chos-common.h'), 'utf8');
+  const define = (name: string): string | undefined => new RegExp(`^#define ${name} (.+)$`, 'm').exec(header)?.[1];
+  assert.equal(define('CHOS_NAME_MAX'), String(MAX_NAME_LENGTH));
+  assert.equal(define('CHOS_FILE_MAX'), String(USER_FILE_MAX));
+  assert.equal(define('CHOS_WHY_LONG'), JSON.stringify(`the name is longer than ${MAX_NAME_LENGTH} characters`));
 });
