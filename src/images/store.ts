@@ -14,6 +14,9 @@ import * as path from 'node:path';
 import { ChosError } from '../errors.js';
 import { fdPath, openDirAt } from '../host/fd-path.js';
 
+/** Where chosctl create keeps trees unless told otherwise (--store, CHOS_STORE). */
+export const DEFAULT_STORE = '/var/lib/chos/envs';
+
 /** The store's own mode, which create gives it when it makes it. */
 export const STORE_MODE = 0o700;
 
