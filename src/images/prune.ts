@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { dropInDir, loadConfig } from '../host/config-files.js';
 import { unmountAndRemove } from '../host/mounts.js';
 import { killTagged, ownedByOtherLiveRun, tagAlive, tagOfName, tagOfTemporary } from '../host/processes.js';
+import { readCatalog } from '../state/catalog.js';
+import { generations } from '../state/generations.js';
 import { removeDeadScratch } from './oci.js';
 import { type Recorded, recordedOrNothing } from './record.js';
 import { type OpenDir, checkStore, closeDir, openDir, removeDirIn, via } from './store.js';
@@ -61,10 +63,9 @@ export function pruneTrees(name: string, store: string, chosFile: string, runDir
     const cfg = loadConfig({ chosFile });
     const used = new Set(cfg.chos.entries.map((e) => e.path));
     // Every generation still present binds its trees; sessions may run in it.
-    for (const g of fs.existsSync(runDir) ? fs.readdirSync(runDir).filter((n) => n.startsWith('gen-')) : []) {
+    for (const g of fs.existsSync(runDir) ? generations(runDir) : []) {
       try {
-        const c = JSON.parse(fs.readFileSync(path.join(runDir, g, 'catalog.json'), 'utf8')) as { environments: Array<{ path: string }> };
-        for (const e of c.environments) used.add(e.path);
+        for (const e of readCatalog(runDir, g)?.environments ?? []) used.add(e.path);
       } catch { /* half-made generation: its mounts, if any, keep the tree busy anyway */ }
     }
     const usedIds = new Set<string>();
