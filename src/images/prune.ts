@@ -11,7 +11,7 @@ import { killTagged, ownedByOtherLiveRun, tagAlive, tagOfName, tagOfTemporary } 
 import { readCatalog } from '../state/catalog.js';
 import { generations } from '../state/generations.js';
 import { removeDeadScratch } from './oci.js';
-import { type Recorded, recordedOrNothing } from './record.js';
+import { readRecord, recordedOrNothing } from './record.js';
 import { type OpenDir, checkStore, closeDir, openDir, removeDirIn, via } from './store.js';
 
 /** Removes a staging directory, unmounting first what a killed debootstrap left mounted in it. */
@@ -126,7 +126,7 @@ export function pruneCache(store: string, log: (l: string) => void): void {
   for (const name of fs.readdirSync(store)) {
     if (name.startsWith('.')) continue;
     try {
-      const r = JSON.parse(fs.readFileSync(path.join(store, name, 'source.json'), 'utf8')) as Partial<Recorded>;
+      const r = readRecord(store, name);
       // Only registered environments: a removed one's tree may linger while sessions use it.
       if (typeof r.chosFile !== 'string' || !fs.existsSync(path.join(dropInDir(r.chosFile), `${name}.conf`))) continue;
       for (const d of Array.isArray(r.blobs) ? r.blobs : []) if (typeof d === 'string') keep.add(d.replace(/^sha256:/, ''));

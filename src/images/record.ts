@@ -31,12 +31,17 @@ export function writeRecord(store: string, name: string, record: Recorded): void
   fs.writeFileSync(recordPath(store, name), JSON.stringify(record) + '\n', { mode: 0o644 });
 }
 
+/** The record of NAME as written, unchecked: the caller checks what it uses. Throws when it is missing or not JSON. */
+export function readRecord(store: string, name: string): Partial<Recorded> {
+  return JSON.parse(fs.readFileSync(recordPath(store, name), 'utf8')) as Partial<Recorded>;
+}
+
 /** What create recorded for NAME; throws a ChosError when there is no record or it does not say how NAME was made. */
 export function recorded(store: string, name: string): Recorded {
   const file = recordPath(store, name);
   let r: Partial<Recorded>;
   try {
-    r = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Recorded>;
+    r = readRecord(store, name);
   } catch {
     throw new ChosError('unknown-environment', `no environment "${name}" created by chosctl in ${store}`);
   }
