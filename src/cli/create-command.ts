@@ -3,10 +3,12 @@
 
 import * as path from 'node:path';
 import { ChosError, Exit } from '../errors.js';
-import { DEFAULT_STORE, type Source, create, recorded } from '../images/create.js';
+import { create } from '../images/create.js';
+import { recorded } from '../images/record.js';
+import type { Source } from '../images/source.js';
 import { type ProgressReport, formatProgress } from '../images/progress.js';
 import { parseCount, parseSize } from '../images/size.js';
-import { checkStore } from '../images/store.js';
+import { DEFAULT_STORE, checkStore } from '../images/store.js';
 import { type Caps, DEFAULT_CAPS, type Limits } from '../images/tar-listing.js';
 import { loadConfig } from '../host/config-files.js';
 import { setup } from '../prepare/setup.js';

@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import { describeDiagnostic } from '../config/diagnostic.js';
 import { Exit } from '../errors.js';
-import { type Source, recordedOrNothing } from '../images/create.js';
+import { recordedOrNothing } from '../images/record.js';
+import type { Source } from '../images/source.js';
 import { dropInDir, loadConfig } from '../host/config-files.js';
 import type { Io } from './io.js';
 

@@ -3,15 +3,16 @@
 // way openat2(2) RESOLVE_IN_ROOT does. I/O.
 //
 // Node has no openat(2). A directory opened as an fd is reached again through
-// /proc/self/fd/N/NAME, which the kernel resolves from that open directory (proc(5), "magic
-// links"), so each step is relative to the directory already opened, never re-resolved by
-// name from the host's root. Each component is lstat'ed first: a symbolic link is read and its
-// target walked inside the tree (absolute targets from the tree's top, ".." never above it); a
-// FIFO, socket or device is refused without being opened; a regular file is opened O_NOFOLLOW |
-// O_NONBLOCK and checked again with fstat (same inode, still regular) before one byte is read.
+// /proc/self/fd/N/NAME (fd-path.ts), which the kernel resolves from that open directory, so
+// each step is relative to the directory already opened, never re-resolved by name from the
+// host's root. Each component is lstat'ed first: a symbolic link is read and its target walked
+// inside the tree (absolute targets from the tree's top, ".." never above it); a FIFO, socket
+// or device is refused without being opened; a regular file is opened O_NOFOLLOW | O_NONBLOCK
+// and checked again with fstat (same inode, still regular) before one byte is read.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fdPath, openDirAt } from './fd-path.js';
 
 /** Symbolic links followed in one resolution before giving up (the kernel's MAXSYMLINKS). */
 export const MAX_LINKS = 40;
@@ -100,14 +101,14 @@ function walk<T>(
       const top = stack[stack.length - 1] as number;
       if (todo.length === 0) {
         // rel named a directory (or the root itself): reached through its own fd.
-        return atLast(`/proc/self/fd/${top}`, fs.fstatSync(top), [...names], root);
+        return atLast(fdPath(top), fs.fstatSync(top), [...names], root);
       }
       const c = todo.shift() as string;
       if (c === '..') {
         if (stack.length > 1) closeAbove(stack.length - 1);
         continue;
       }
-      const via = `/proc/self/fd/${top}/${c}`;
+      const via = fdPath(top, c);
       const last = todo.length === 0;
       let st: fs.Stats;
       try {
@@ -135,7 +136,7 @@ function walk<T>(
       if (!st.isDirectory()) throw new InTreeError('not-directory', rel, `"${rel}" goes through something that is not a directory`);
       let fd: number;
       try {
-        fd = fs.openSync(via, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+        fd = openDirAt(top, c);
       } catch (e) {
         // Swapped for a link or a file between lstat and open.
         throw new InTreeError('unreadable', rel, `"${rel}" changed while it was being read (${errnoOf(e) ?? 'error'})`);

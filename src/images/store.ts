@@ -12,6 +12,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChosError } from '../errors.js';
+import { fdPath, openDirAt } from '../host/fd-path.js';
+
+/** Where chosctl create keeps trees unless told otherwise (--store, CHOS_STORE). */
+export const DEFAULT_STORE = '/var/lib/chos/envs';
 
 /** The store's own mode, which create gives it when it makes it. */
 export const STORE_MODE = 0o700;
@@ -79,7 +83,7 @@ export interface OpenDir {
 
 /** The path that reaches `name` inside an open directory through its fd, without re-resolving the directory's own path. */
 export function via(dir: OpenDir, name: string): string {
-  return `/proc/self/fd/${dir.fd}/${name}`;
+  return fdPath(dir.fd, name);
 }
 
 /**
@@ -97,7 +101,7 @@ export function openDir(parent: OpenDir | undefined, name: string, expect?: Stor
     return undefined;
   }
   if (!st.isDirectory()) return undefined;
-  const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  const fd = openDirAt(parent?.fd, name);
   const now = fs.fstatSync(fd);
   if (now.dev !== st.dev || now.ino !== st.ino || (expect !== undefined && (now.dev !== expect.dev || now.ino !== expect.ino))) {
     fs.closeSync(fd);

@@ -1,6 +1,7 @@
 // One source of truth, checked on the sources: the helpers that existed twice (the lock, the
-// synchronous sleep, the kernel-version comparison, the `fail` of create/update) now exist
-// once, and nothing copies them back. I/O (reads src/).
+// synchronous sleep, the kernel-version comparison, the `fail` of create/update, the
+// /proc/self/fd path of the in-tree reads and the store, the reads of a catalog and of
+// source.json) now exist once, and nothing copies them back. I/O (reads src/).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,6 +31,10 @@ const cases: ReadonlyArray<readonly [string, RegExp, readonly string[]]> = [
   ['the gathering of a tree\'s facts for planning', /\btreeFacts\(/, ['host/facts.ts', 'inspect/tree.ts']],
   ['the reading of the run directory\'s catalog', /catalog\.json/, ['prepare/setup.ts', 'state/catalog.ts']],
   ['the error of a failed step', /new ChosError\('setup-failed', (msg|message), hint/, ['errors.ts']],
+  ['the path through an open directory (/proc/self/fd/N/NAME)', /['"`]\/proc\/self\/fd\b/, ['host/fd-path.ts']],
+  ['the open of a directory that refuses links', /O_DIRECTORY \| fs\.constants\.O_NOFOLLOW/, ['host/fd-path.ts']],
+  ['the read of a generation\'s catalog', /readFileSync\([^;]*'catalog\.json'/, ['state/catalog.ts']],
+  ['the place of a created environment\'s record (source.json)', /'source\.json'/, ['images/record.ts']],
 ];
 
 for (const [what, re, expected] of cases) {

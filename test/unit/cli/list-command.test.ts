@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ListRow, describeSource, renderList } from '../../../src/cli/list-command.js';
-import type { Source } from '../../../src/images/create.js';
+import type { Source } from '../../../src/images/source.js';
 
 describe('describeSource', () => {
   const cases: ReadonlyArray<[Source, string]> = [

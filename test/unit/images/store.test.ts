@@ -1,11 +1,17 @@
 // Unit tests for the store's rule on each component of its path (storeComponentProblem in
-// src/images/store.ts): pure, on made-up stat results.
+// src/images/store.ts), and its default place: pure, on made-up stat results.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORE_MODE, storeComponentProblem } from '../../../src/images/store.js';
+import { DEFAULT_STORE, STORE_MODE, storeComponentProblem } from '../../../src/images/store.js';
 
 const dir = (uid: number, mode: number): Parameters<typeof storeComponentProblem>[1] => ({ uid, mode: 0o040000 | mode, isSymbolicLink: () => false, isDirectory: () => true });
+
+describe('the store', () => {
+  test('the default store is /var/lib/chos/envs', () => {
+    assert.equal(DEFAULT_STORE, '/var/lib/chos/envs');
+  });
+});
 
 describe('storeComponentProblem', () => {
   test('the store is made 0700', () => assert.equal(STORE_MODE, 0o700));

@@ -1,19 +1,12 @@
-// Unit tests for the pure parts of src/images/create.ts: the drop-in that registers a created
-// environment (renderDropIn), the check of what the admin typed (sourceProblem), and whether an
-// update would build what it has (sameBuild). Nothing here touches the disk or runs a program.
+// Unit tests for the pure parts of src/images/source.ts: the drop-in that registers a created
+// environment (renderDropIn), the check of what the admin typed (sourceProblem), and the
+// programs a source needs (toolsFor). Nothing here touches the disk or runs a program.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_STORE, type Recorded, type Source, renderDropIn, reportable, sameBuild, sourceProblem, toolsFor } from '../../../src/images/create.js';
-import { ChosError } from '../../../src/errors.js';
+import { type Source, renderDropIn, sourceProblem, toolsFor } from '../../../src/images/source.js';
 
 const TREE = '/var/lib/chos/envs/el9/trees/1764121500000-4242';
-
-describe('create: constants', () => {
-  test('the default store is /var/lib/chos/envs', () => {
-    assert.equal(DEFAULT_STORE, '/var/lib/chos/envs');
-  });
-});
 
 describe('renderDropIn', () => {
   const cases: ReadonlyArray<readonly [string, string, Source, string]> = [
@@ -217,38 +210,6 @@ describe('sourceProblem: oci', () => {
   });
 });
 
-describe('sameBuild', () => {
-  const blobs = ['sha256:c0', 'sha256:l1', 'sha256:l2'];
-  const pulled: Recorded = { source: { kind: 'pull', ref: 'reg.example.org/a/b:1' }, keepSetuid: false, chosFile: '/etc/chos', blobs, limits: {} };
-  test('the same image, options and caps: nothing to build', () => {
-    assert.equal(sameBuild(pulled, [...blobs], false, {}), true);
-  });
-  test('the same image with the same recorded caps', () => {
-    assert.equal(sameBuild({ ...pulled, limits: { maxBytes: 5, maxEntries: 7 } }, blobs, false, { maxBytes: 5, maxEntries: 7 }), true);
-  });
-  test('a record without limits is the default caps', () => {
-    const { limits: _unused, ...noLimits } = pulled;
-    assert.equal(sameBuild(noLimits, blobs, false, {}), true);
-  });
-  const differs: ReadonlyArray<[string, Recorded | undefined, readonly string[], boolean, { maxBytes?: number; maxEntries?: number }]> = [
-    ['another layer', pulled, ['sha256:c0', 'sha256:l1', 'sha256:l3'], false, {}],
-    ['another config', pulled, ['sha256:c9', 'sha256:l1', 'sha256:l2'], false, {}],
-    ['a layer more', pulled, [...blobs, 'sha256:l4'], false, {}],
-    ['a layer fewer', pulled, blobs.slice(0, 2), false, {}],
-    ['the layers in another order', pulled, ['sha256:c0', 'sha256:l2', 'sha256:l1'], false, {}],
-    ['--keep-setuid now', pulled, blobs, true, {}],
-    ['--keep-setuid before, not now', { ...pulled, keepSetuid: true }, blobs, false, {}],
-    ['another --max-size', pulled, blobs, false, { maxBytes: 5 }],
-    ['another --max-entries', { ...pulled, limits: { maxEntries: 7 } }, blobs, false, { maxEntries: 8 }],
-    ['no record', undefined, blobs, false, {}],
-    ['a record without blobs (an older chosctl)', { source: pulled.source, keepSetuid: false, chosFile: '/etc/chos' }, blobs, false, {}],
-    ['a source that is not a pull', { ...pulled, source: { kind: 'tar', file: '/a.tar' } }, blobs, false, {}],
-  ];
-  for (const [what, previous, now, keepSetuid, limits] of differs) {
-    test(`${what}: build again`, () => assert.equal(sameBuild(previous, now, keepSetuid, limits), false));
-  }
-});
-
 describe('toolsFor', () => {
   const sandbox = [['bwrap', 'bubblewrap'], ['tar', 'tar']];
   test('an archive, an image and a pull need bubblewrap and tar', () => {
@@ -269,32 +230,5 @@ describe('toolsFor', () => {
   });
   test('mmdebstrap when it is the tool', () => {
     assert.deepEqual(toolsFor({ kind: 'debootstrap', suite: 'trixie', tool: 'mmdebstrap' }), [['mmdebstrap', 'mmdebstrap'], ...sandbox]);
-  });
-});
-
-describe('reportable', () => {
-  test('a full disk names the path, in one line', () => {
-    const e = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', path: '/store/x\nfake' });
-    const r = reportable(e);
-    assert.ok(r instanceof ChosError);
-    assert.equal(r.message, 'write /store/x\\x0afake: no space left on the device (ENOSPC)');
-    assert.match(r.hint ?? '', /free space/);
-  });
-  test('EACCES names the path and the other end of a rename', () => {
-    const e = Object.assign(new Error('EACCES'), { code: 'EACCES', syscall: 'rename', path: '/a', dest: '/b' });
-    assert.equal((reportable(e) as ChosError).message, 'rename /a -> /b: permission denied (EACCES)');
-  });
-  test('control characters in a ChosError are escaped; a clean one is kept as it is', () => {
-    const hostile = new ChosError('setup-failed', 'member "\x1b[2J" is bad', { hint: '\u202ex' });
-    const r = reportable(hostile) as ChosError;
-    assert.equal(r.message, 'member "\\x1b[2J" is bad');
-    assert.equal(r.hint, '\\u{202e}x');
-    assert.equal(r.exitCode, hostile.exitCode);
-    const clean = new ChosError('usage', 'fine');
-    assert.equal(reportable(clean), clean);
-  });
-  test('other errors pass unchanged', () => {
-    const e = new TypeError('bug');
-    assert.equal(reportable(e), e);
   });
 });
