@@ -72,6 +72,11 @@ export function dropInDir(chosFile: string): string {
   return `${chosFile}.d`;
 }
 
+/** The drop-in that registers environment `name` (chosctl create writes it): /etc/chos.d/NAME.conf. */
+export function dropInFile(chosFile: string, name: string): string {
+  return path.join(dropInDir(chosFile), `${name}.conf`);
+}
+
 /** Drop-in files (`*.conf`, sorted by name); none when the directory does not exist. */
 export function dropInFiles(chosFile: string): string[] {
   try {

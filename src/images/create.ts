@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { EnvEntry } from '../config/chos-file.js';
 import { nameProblem } from '../config/names.js';
 import { ChosError } from '../errors.js';
-import { dropInDir, loadConfig } from '../host/config-files.js';
+import { dropInDir, dropInFile, loadConfig } from '../host/config-files.js';
 import { RUN_TAG_ENV, killTagged, ownTag, sleepSync } from '../host/processes.js';
 import { escapeControl } from '../text/escape.js';
 import { lockName } from './lock.js';
@@ -129,7 +129,7 @@ async function createChecked(o: CreateOptions): Promise<Created> {
   const missing = firstMissing(tools, process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin');
   if (missing) throw new ChosError('setup-failed', `${missing[0]} is not installed (or not on the PATH); nothing was changed`, { hint: `apt-get install ${missing[1]}` });
   // Checked before the lock, which makes the store, so that a taken name changes nothing.
-  checkName(o, path.join(dropInDir(o.chosFile), `${o.name}.conf`));
+  checkName(o, dropInFile(o.chosFile, o.name));
   // The store is root's, or nothing is done in it (made here when it does not exist).
   checkStore(o.store, true);
   // One create, update or remove of a name at a time: from the check that it exists to the end.
@@ -155,7 +155,7 @@ function checkName(o: CreateOptions, dropIn: string): EnvEntry | undefined {
 }
 
 async function createLocked(o: CreateOptions): Promise<Created> {
-  const dropIn = path.join(dropInDir(o.chosFile), `${o.name}.conf`);
+  const dropIn = dropInFile(o.chosFile, o.name);
   // Again under the lock: another run may have made or removed the name while this one waited.
   const existing = checkName(o, dropIn);
 

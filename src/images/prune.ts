@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dropInDir, loadConfig } from '../host/config-files.js';
+import { dropInDir, dropInFile, loadConfig } from '../host/config-files.js';
 import { unmountAndRemove } from '../host/mounts.js';
 import { killTagged, ownedByOtherLiveRun, tagAlive, tagOfName, tagOfTemporary } from '../host/processes.js';
 import { readCatalog } from '../state/catalog.js';
@@ -94,7 +94,7 @@ export function pruneTrees(name: string, store: string, chosFile: string, runDir
       }
       if (removeDirIn(trees, t, st)) log(`deleted unused tree ${p}`);
     }
-    if (fs.readdirSync(via(trees, '.')).length === 0 && !fs.existsSync(path.join(dropInDir(chosFile), `${name}.conf`))) {
+    if (fs.readdirSync(via(trees, '.')).length === 0 && !fs.existsSync(dropInFile(chosFile, name))) {
       removeDirIn(top, name, env);
     }
   } finally {
@@ -128,7 +128,7 @@ export function pruneCache(store: string, log: (l: string) => void): void {
     try {
       const r = readRecord(store, name);
       // Only registered environments: a removed one's tree may linger while sessions use it.
-      if (typeof r.chosFile !== 'string' || !fs.existsSync(path.join(dropInDir(r.chosFile), `${name}.conf`))) continue;
+      if (typeof r.chosFile !== 'string' || !fs.existsSync(dropInFile(r.chosFile, name))) continue;
       for (const d of Array.isArray(r.blobs) ? r.blobs : []) if (typeof d === 'string') keep.add(d.replace(/^sha256:/, ''));
     } catch { /* no record: nothing to keep for it */ }
   }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nameProblem } from '../config/names.js';
 import { ChosError } from '../errors.js';
-import { dropInDir } from '../host/config-files.js';
+import { dropInFile } from '../host/config-files.js';
 import { lockName } from './lock.js';
 import { pruneCache, pruneTrees } from './prune.js';
 import { checkStore } from './store.js';
@@ -29,7 +29,7 @@ export function remove(name: string, chosFile: string, store: string, runDir: st
 
 /** The drop-in chosctl wrote for NAME; throws when there is none. */
 function createdDropIn(name: string, chosFile: string): string {
-  const dropIn = path.join(dropInDir(chosFile), `${name}.conf`);
+  const dropIn = dropInFile(chosFile, name);
   if (!fs.existsSync(dropIn)) {
     throw new ChosError('unknown-environment', `no environment "${name}" created by chosctl (${dropIn} does not exist)`, {
       hint: 'environments listed in /etc/chos itself are removed by editing that file',
