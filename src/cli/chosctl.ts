@@ -1,6 +1,5 @@
 // `chosctl`: the administrator's command (setup, teardown, status). I/O.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChosError, Exit } from '../errors.js';

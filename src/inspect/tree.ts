@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TreeConf } from '../config/chos-conf.js';
-import { hostFacts, prettyName, readTreeConf, treeFacts } from '../host/facts.js';
+import { prettyName, readTreeConf, treeFacts } from '../host/facts.js';
 import { type HostFacts, OVERLAY_UNSAFE, planRoot, type TreeFacts } from '../plan/root-plan.js';
 import { gatherTree, type TreeCheckFacts } from './gather.js';
 
@@ -34,7 +34,7 @@ export interface TreeInspection {
 export interface InspectOptions {
   readonly bindMounts: readonly string[];
   /** The host's facts, gathered once for all trees (hostFacts(bindMounts)). */
-  readonly host?: HostFacts;
+  readonly host: HostFacts;
   /** Walks every file for setuid and setgid bits (chosctl check); setup, which runs at every boot, does not. */
   readonly walkSetid: boolean;
 }
@@ -63,7 +63,7 @@ export function inspectTree(name: string, configuredPath: string, o: InspectOpti
     try {
       facts = treeFacts(real, o.bindMounts);
       planWarnings = planRoot({
-        name, root: '/nonexistent', layers: '/nonexistent', tree: facts, host: o.host ?? hostFacts(o.bindMounts),
+        name, root: '/nonexistent', layers: '/nonexistent', tree: facts, host: o.host,
         bindMounts: o.bindMounts, marker: '', launcher: '/nonexistent',
       }).warnings;
     } catch (e) {

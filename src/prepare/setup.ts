@@ -18,7 +18,7 @@ import { inspectTree, type TreeInspection } from '../inspect/tree.js';
 import { checkTree } from '../checks/tree-check.js';
 import { worst } from '../checks/findings.js';
 import { type Catalog, type CatalogEntry, DEFAULT_RUN_DIR } from '../state/catalog.js';
-import { lockRunDir, pruneGenerations, removeGeneration } from '../state/generations.js';
+import { generations, lockRunDir, pruneGenerations, removeGeneration } from '../state/generations.js';
 import { applyHelperMode, helperPath, writeEntryData } from './entry-mode.js';
 import { jsonForTerminal } from '../text/json.js';
 import { escapeControl } from '../text/escape.js';
@@ -230,7 +230,7 @@ export function teardown(runDir: string = DEFAULT_RUN_DIR, log: (l: string) => v
   } finally {
     unlock();
   }
-  if (isMountPoint(runDir) && fs.readdirSync(runDir).filter((n) => n.startsWith('gen-')).length === 0) {
+  if (isMountPoint(runDir) && generations(runDir).length === 0) {
     spawnSync('umount', ['-l', '--', runDir], { stdio: 'ignore' });
   }
 }
